@@ -1,0 +1,20 @@
+# One image for every zgw-cloud process; the command picks the role (see docker-compose.yml).
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY controlplane ./controlplane
+COPY tenant_runtime ./tenant_runtime
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ZGW_ENVIRONMENT=production ZGW_LOG_JSON=true \
+    ZGW_RUNTIME_ENVIRONMENT=production ZGW_RUNTIME_LOG_JSON=true
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --uid 10001 --create-home --shell /usr/sbin/nologin zgw
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+USER 10001
+WORKDIR /home/zgw
+EXPOSE 8000 8001
+CMD ["uvicorn", "--factory", "tenant_runtime.main:app_from_env", "--host", "0.0.0.0", "--port", "8001"]

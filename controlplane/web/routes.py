@@ -1,0 +1,54 @@
+"""Login and the landing page of each persona."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import func, select
+
+from controlplane.accounts.models import Role, User
+from controlplane.accounts.passwords import verify_password
+from controlplane.deps import SessionDep, WebUser
+from controlplane.tenants.models import Tenant
+from controlplane.web.templating import templates
+
+router = APIRouter(tags=["web"], include_in_schema=False)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> Response:
+    return templates.TemplateResponse(request, "login.html", {"error": None, "email": ""})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request, session: SessionDep, email: Annotated[str, Form()], password: Annotated[str, Form()]
+) -> Response:
+    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+        return templates.TemplateResponse(
+            request,
+            "login.html",
+            {"error": "Onbekend e-mailadres of onjuist wachtwoord.", "email": email},
+            status_code=401,
+        )
+    request.session.clear()
+    request.session["user_id"] = str(user.id)
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, user: WebUser, session: SessionDep) -> Response:
+    query = select(Tenant).order_by(Tenant.name)
+    if user.role is Role.MUNICIPALITY_ADMIN:
+        query = query.where(Tenant.id == user.tenant_id)
+    tenants = list(session.scalars(query))
+    return templates.TemplateResponse(request, "home.html", {"user": user, "tenants": tenants})

@@ -1,0 +1,56 @@
+"""``zgwcloud runtime ...``: operate the tenant runtime's registry and tenant databases directly."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tenant_runtime.config import RuntimeSettings
+from tenant_runtime.registry.models import TenantStatus
+from tenant_runtime.tenants import service
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    runtime = subparsers.add_parser("runtime", help="Operate the tenant runtime directly (registry, tenants).")
+    commands = runtime.add_subparsers(dest="runtime_command", required=True)
+
+    commands.add_parser("migrate", help="Migrate the registry and every registered tenant database.")
+
+    create = commands.add_parser("create-tenant", help="Create (or update) a tenant: database, migrations, registry.")
+    create.add_argument("slug")
+    create.add_argument("--name", required=True)
+    create.add_argument("--database-url", default="", help="Default: a SQLite file in the runtime data dir.")
+
+    commands.add_parser("list-tenants", help="List registered tenants.")
+
+    status = commands.add_parser("set-status", help="Activate, suspend or put a tenant in maintenance.")
+    status.add_argument("slug")
+    status.add_argument("status", choices=[s.value for s in TenantStatus])
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = RuntimeSettings()
+    from tenant_runtime.container import build_runtime
+
+    service.migrate_registry(settings.registry_url)
+    runtime = build_runtime(settings)
+    try:
+        if args.runtime_command == "migrate":
+            for tenant in runtime.registry.list():
+                service.migrate_tenant_database(tenant.database_url)
+                print(f"migrated {tenant.slug}")
+        elif args.runtime_command == "create-tenant":
+            url = args.database_url or service.sqlite_tenant_url(settings.data_dir, args.slug)
+            info = service.create_tenant(runtime.registry, slug=args.slug, name=args.name, database_url=url)
+            print(f"tenant {info.slug} ready: /t/{info.slug}/ or {info.slug}.{settings.base_domain}")
+        elif args.runtime_command == "list-tenants":
+            for tenant in runtime.registry.list():
+                print(f"{tenant.slug}\t{tenant.status.value}\t{tenant.pool}\t{tenant.name}")
+        elif args.runtime_command == "set-status" and (
+            runtime.registry.set_status(args.slug, TenantStatus(args.status)) is None
+        ):
+            print(f"unknown tenant {args.slug}", file=sys.stderr)
+            return 1
+    finally:
+        runtime.close()
+    return 0

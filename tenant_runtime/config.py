@@ -1,0 +1,62 @@
+"""Settings of the tenant runtime process (one class, read from ``ZGW_RUNTIME_*`` environment variables)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+class RuntimeSettings(BaseSettings):
+    """Configuration of one tenant-runtime process (shared tier, or dedicated to one tenant)."""
+
+    model_config = SettingsConfigDict(env_prefix="ZGW_RUNTIME_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", description="Deployment environment; production refuses development defaults."
+    )
+    data_dir: Path = Field(DEFAULT_DATA_DIR, description="Directory for SQLite tenant databases and local files.")
+    registry_url: str = Field(
+        "",
+        description="SQLAlchemy URL of the tenant registry (slug → database, status). "
+        "Empty: a SQLite file `registry.db` in the data directory.",
+    )
+    base_domain: str = Field(
+        "localhost",
+        description="Tenants are routed by host name `<slug>.<base_domain>`; `/t/<slug>/` prefixes always work.",
+    )
+    pinned_tenant: str = Field(
+        "", description="Dedicated tier: serve only this tenant slug, without a host or path prefix."
+    )
+    public_url: str = Field(
+        "",
+        description="Externally visible base URL (scheme://host[:port]) used when building resource URLs; "
+        "empty: derived from the request and the X-Forwarded-* headers.",
+    )
+    db_pool_size: int = Field(2, ge=1, description="Connections kept open per tenant database.")
+    db_max_overflow: int = Field(4, ge=0, description="Extra connections per tenant database under load.")
+    db_pool_timeout: float = Field(10.0, gt=0, description="Seconds to wait for a free connection.")
+    max_open_tenant_engines: int = Field(
+        256, ge=1, description="Tenant connection pools kept open at once; the least recently used is closed."
+    )
+    registry_cache_seconds: float = Field(
+        2.0, ge=0, description="How long a tenant registry lookup is cached in-process."
+    )
+    log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
+    log_json: bool = Field(False, description="Log JSON lines instead of key=value console output.")
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> RuntimeSettings:
+        if not self.registry_url:
+            self.registry_url = f"sqlite:///{(self.data_dir / 'registry.db').as_posix()}"
+        return self
+
+
+@lru_cache
+def get_settings() -> RuntimeSettings:
+    return RuntimeSettings()

@@ -1,0 +1,1 @@
+"""The tenant registry: which tenants this runtime serves, their databases and status."""

@@ -1,0 +1,65 @@
+"""Command 1 of the README: `zgwcloud dev` starts both apps on the embedded default and they answer."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.fixtures.processes import free_port
+
+
+def test_dev_command_serves_both_apps(tmp_path: Path) -> None:
+    port = free_port()
+    while not _free(port + 1):
+        port = free_port()
+    env = {
+        **os.environ,
+        "ZGW_DATA_DIR": str(tmp_path / "cp"),
+        "ZGW_RUNTIME_DATA_DIR": str(tmp_path / "rt"),
+        "ZGW_RUNTIME_PUBLIC_URL": f"http://127.0.0.1:{port + 1}",
+    }
+    env.pop("ZGW_CELERY_BROKER_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "controlplane.cli", "dev", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                cp = httpx.get(f"http://127.0.0.1:{port}/healthz")
+                rt = httpx.get(f"http://127.0.0.1:{port + 1}/healthz")
+                if cp.status_code == rt.status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.3)
+        else:
+            raise AssertionError("zgwcloud dev did not come up")
+        tenant = httpx.get(f"http://127.0.0.1:{port + 1}/t/utrecht/unknown-path")
+        login = httpx.post(
+            f"http://127.0.0.1:{port}/login",
+            data={"email": "operator@zgw-cloud.local", "password": "zgw-demo-2026"},
+        )
+        assert tenant.status_code == 404  # routed to the demo tenant (no such API path), not "unknown tenant"
+        assert "tenant_not_found" not in tenant.text
+        assert login.status_code == 303
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert f"http://127.0.0.1:{port}/" in output
+    assert "operator@zgw-cloud.local" in output
+
+
+def _free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
