@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tenant_runtime.config import DEFAULT_DATA_DIR as DEFAULT_RUNTIME_DATA_DIR
+
 DEVELOPMENT_SECRET = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - refused outside development
 
 
@@ -37,7 +39,10 @@ class Settings(BaseSettings):
     runtime_registry_url: str = Field(
         "", description="Tenant registry of the shared runtime. Empty: `registry.db` in the runtime data dir."
     )
-    runtime_data_dir: Path = Field(Path("var/runtime"), description="Data dir of the local shared runtime.")
+    runtime_data_dir: Path = Field(
+        DEFAULT_RUNTIME_DATA_DIR,
+        description="Data dir of the local shared runtime (same variable as the runtime reads).",
+    )
     runtime_public_url: str = Field(
         "http://127.0.0.1:8001",
         description="Public base URL of the shared tenant runtime (for API base URLs).",

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_DATA_DIR = Path("var")
+DEFAULT_DATA_DIR = Path("var/runtime")
 
 
 class RuntimeSettings(BaseSettings):
