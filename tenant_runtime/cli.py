@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sqlalchemy.orm import Session
+
+from tenant_runtime.autorisaties import admin
 from tenant_runtime.config import RuntimeSettings
+from tenant_runtime.container import Runtime, build_runtime
 from tenant_runtime.registry.models import TenantStatus
 from tenant_runtime.tenants import service
 
@@ -23,6 +27,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
     commands.add_parser("list-tenants", help="List registered tenants.")
 
+    application = commands.add_parser(
+        "create-application", help="Create an API client with all autorisaties and print its credentials and a JWT."
+    )
+    application.add_argument("slug")
+    application.add_argument("client_id")
+    application.add_argument("--label", default="")
+
     status = commands.add_parser("set-status", help="Activate, suspend or put a tenant in maintenance.")
     status.add_argument("slug")
     status.add_argument("status", choices=[s.value for s in TenantStatus])
@@ -30,8 +41,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     settings = RuntimeSettings()
-    from tenant_runtime.container import build_runtime
-
     service.migrate_registry(settings.registry_url)
     runtime = build_runtime(settings)
     try:
@@ -43,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
             url = args.database_url or service.sqlite_tenant_url(settings.data_dir, args.slug)
             info = service.create_tenant(runtime.registry, slug=args.slug, name=args.name, database_url=url)
             print(f"tenant {info.slug} ready: /t/{info.slug}/ or {info.slug}.{settings.base_domain}")
+        elif args.runtime_command == "create-application":
+            return _create_application(runtime, args)
         elif args.runtime_command == "list-tenants":
             for tenant in runtime.registry.list():
                 print(f"{tenant.slug}\t{tenant.status.value}\t{tenant.pool}\t{tenant.name}")
@@ -53,4 +64,27 @@ def run(args: argparse.Namespace) -> int:
             return 1
     finally:
         runtime.close()
+    return 0
+
+
+def _create_application(runtime: Runtime, args: argparse.Namespace) -> int:
+    tenant = runtime.registry.get(args.slug)
+    if tenant is None:
+        print(f"unknown tenant {args.slug}", file=sys.stderr)
+        return 1
+    secret = admin.generate_secret()
+    with Session(runtime.engines.get(tenant.database_url)) as session, session.begin():
+        admin.upsert_application(
+            session,
+            admin.ApplicationSpec(
+                client_id=args.client_id, label=args.label or args.client_id, heeft_alle_autorisaties=True
+            ),
+        )
+        admin.add_credential(session, args.client_id, secret)
+    token = admin.make_jwt(args.client_id, secret, user_id="cli", user_representation="zgwcloud CLI")
+    print(f"client_id: {args.client_id}\nsecret:    {secret}\nJWT:       {token}")
+    print(
+        "try:      curl -H 'Authorization: Bearer <JWT>' "
+        f"http://127.0.0.1:8001/t/{tenant.slug}/catalogi/api/v1/catalogussen"
+    )
     return 0

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from tenant_runtime.config import RuntimeSettings
+from tenant_runtime.core.auth import ClientStore
 from tenant_runtime.db.engines import EngineCache, build_engine
 from tenant_runtime.registry.repository import TenantRegistry
 
@@ -17,6 +18,7 @@ class Runtime:
     registry_engine: Engine
     registry: TenantRegistry
     engines: EngineCache
+    clients: ClientStore
 
     def close(self) -> None:
         self.engines.dispose_all()
@@ -35,4 +37,5 @@ def build_runtime(settings: RuntimeSettings) -> Runtime:
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout,
         ),
+        clients=ClientStore(cache_seconds=settings.registry_cache_seconds),
     )

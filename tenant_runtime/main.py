@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,8 +11,27 @@ from fastapi import FastAPI
 from tenant_runtime import __version__, health
 from tenant_runtime.config import RuntimeSettings, get_settings
 from tenant_runtime.container import Runtime, build_runtime
+from tenant_runtime.core.handlers import install_handlers
+from tenant_runtime.core.headers import ApiVersionMiddleware
 from tenant_runtime.core.tenancy import TenantMiddleware, TenantResolver
 from tenant_runtime.logging import configure_logging
+from tenant_runtime.openapi import routes as openapi_routes
+
+# The ZGW APIs, each a package with a ``routes.py`` exposing ``router`` (prefix ``/<api>/api/v1``).
+API_PACKAGES = ("autorisaties", "catalogi", "zaken", "besluiten", "documenten", "notificaties", "referentielijsten")
+
+
+def _api_routers() -> list[object]:
+    routers = []
+    for package in API_PACKAGES:
+        try:
+            module = importlib.import_module(f"tenant_runtime.{package}.routes")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"tenant_runtime.{package}.routes" and exc.name != f"tenant_runtime.{package}":
+                raise
+            continue  # that API is not part of this build yet
+        routers.append(module.router)
+    return routers
 
 
 def create_app(settings: RuntimeSettings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -32,7 +52,12 @@ def create_app(settings: RuntimeSettings | None = None, runtime: Runtime | None 
         openapi_url=None,
     )
     app.state.runtime = runtime
+    install_handlers(app)
     app.include_router(health.router)
+    app.include_router(openapi_routes.router)
+    for router in _api_routers():
+        app.include_router(router)  # type: ignore[arg-type]
+    app.add_middleware(ApiVersionMiddleware)
     app.add_middleware(
         TenantMiddleware,
         resolver=TenantResolver(settings.base_domain, settings.pinned_tenant),

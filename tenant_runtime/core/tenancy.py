@@ -1,8 +1,8 @@
 """Resolving the tenant of a request: pinned (dedicated tier), path prefix ``/t/<slug>/`` or host name.
 
-Implemented as plain ASGI middleware so it costs one dict lookup on the hot path and can rewrite the path
-before routing: ``/t/utrecht/zaken/api/v1/zaken`` is routed as ``/zaken/api/v1/zaken`` with the prefix kept in
-``root_path``, so every URL the runtime emits carries it.
+Implemented as plain ASGI middleware so it costs one dict lookup on the hot path. For a path prefix it sets
+``root_path`` to ``/t/<slug>``: ``/t/utrecht/zaken/api/v1/zaken`` is routed as ``/zaken/api/v1/zaken`` and every
+URL the runtime emits carries the prefix.
 """
 
 from __future__ import annotations
@@ -62,13 +62,9 @@ class TenantMiddleware:
             slug = self.resolver.pinned_tenant if path not in GLOBAL_PATHS else None
         elif match := _PREFIX.match(path):
             slug = match.group(1)
-            rest = match.group(2) or "/"
-            prefix = f"/t/{slug}"
+            # ASGI keeps the full path in "path"; routing strips "root_path" from it.
             scope = dict(scope)
-            scope["root_path"] = scope.get("root_path", "") + prefix
-            scope["path"] = rest
-            if "raw_path" in scope and scope["raw_path"] is not None:
-                scope["raw_path"] = rest.encode()
+            scope["root_path"] = scope.get("root_path", "") + f"/t/{slug}"
         elif path not in GLOBAL_PATHS:
             host = _header(scope, b"x-forwarded-host") or _header(scope, b"host")
             slug = self.resolver.slug_from_host(host.split(",")[0].strip())
