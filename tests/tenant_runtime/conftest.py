@@ -42,16 +42,27 @@ class ZgwTenant:
     def session(self) -> Session:
         return Session(self.runtime.engines.get(self.info.database_url))
 
-    def headers_for(self, *, heeft_alle_autorisaties: bool = False,
-                    autorisaties: list[admin.AutorisatieSpec] | None = None, client_id: str = "",
-                    label: str = "") -> dict[str, str]:
+    def headers_for(
+        self,
+        *,
+        heeft_alle_autorisaties: bool = False,
+        autorisaties: list[admin.AutorisatieSpec] | None = None,
+        client_id: str = "",
+        label: str = "",
+    ) -> dict[str, str]:
         """Create an application with these autorisaties and return request headers with its JWT."""
         client_id = client_id or f"app-{uuid.uuid4().hex[:10]}"
         secret = admin.generate_secret()
         with self.session() as session, session.begin():
-            admin.upsert_application(session, admin.ApplicationSpec(
-                client_id=client_id, label=label or client_id, heeft_alle_autorisaties=heeft_alle_autorisaties,
-                autorisaties=list(autorisaties or [])))
+            admin.upsert_application(
+                session,
+                admin.ApplicationSpec(
+                    client_id=client_id,
+                    label=label or client_id,
+                    heeft_alle_autorisaties=heeft_alle_autorisaties,
+                    autorisaties=list(autorisaties or []),
+                ),
+            )
             admin.add_credential(session, client_id, secret)
         self.runtime.clients.invalidate(self.slug)
         token = admin.make_jwt(client_id, secret, user_id="tester", user_representation="Test Gebruiker")
@@ -70,13 +81,15 @@ class ZgwRuntime:
 
 def _runtime_with_tenants(tmp_path: Path, server: PostgresServer, slugs: tuple[str, ...]) -> Iterator[ZgwRuntime]:
     registry_url = server.create_database("registry")
-    settings = RuntimeSettings(environment="test", data_dir=tmp_path, registry_url=registry_url,
-                               registry_cache_seconds=0)
+    settings = RuntimeSettings(
+        environment="test", data_dir=tmp_path, registry_url=registry_url, registry_cache_seconds=0
+    )
     service.migrate_registry(registry_url)
     runtime = build_runtime(settings)
     for slug in slugs:
-        service.create_tenant(runtime.registry, slug=slug, name=f"Gemeente {slug.title()}",
-                              database_url=server.create_database(slug))
+        service.create_tenant(
+            runtime.registry, slug=slug, name=f"Gemeente {slug.title()}", database_url=server.create_database(slug)
+        )
     with TestClient(create_app(settings, runtime), raise_server_exceptions=False) as client:
         env = ZgwRuntime(runtime, client)
         for slug in slugs:

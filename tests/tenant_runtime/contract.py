@@ -30,12 +30,17 @@ def assert_conforms(response: httpx.Response, component: str | None = None) -> N
     openapi, server = _openapi(component)
     parts = urlsplit(server)
     host_url = f"{parts.scheme}://{parts.netloc}"
-    mock_request = MockRequest(host_url, request.method.lower(), parts.path + after,
-                               args=dict(httpx.QueryParams(request.url.query)),
-                               headers=dict(request.headers))
+    mock_request = MockRequest(
+        host_url,
+        request.method.lower(),
+        parts.path + after,
+        args=dict(httpx.QueryParams(request.url.query)),
+        headers=dict(request.headers),
+    )
     content_type = response.headers.get("content-type", "application/json").split(";")[0]
-    mock_response = MockResponse(response.content, status_code=response.status_code,
-                                 headers=dict(response.headers), content_type=content_type)
+    mock_response = MockResponse(
+        response.content, status_code=response.status_code, headers=dict(response.headers), content_type=content_type
+    )
     errors = list(openapi.iter_response_errors(mock_request, mock_response))
     if errors:
         details = []
@@ -49,7 +54,8 @@ def assert_conforms(response: httpx.Response, component: str | None = None) -> N
         body = response.text[:2000]
         raise AssertionError(
             f"{request.method} {path} → {response.status_code} violates the {component} spec:\n"
-            + "\n".join(details) + f"\nbody: {body}"
+            + "\n".join(details)
+            + f"\nbody: {body}"
         )
 
 

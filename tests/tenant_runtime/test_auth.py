@@ -36,8 +36,9 @@ def test_missing_token_is_403_problem(with_probe: ZgwRuntime, alpha: ZgwTenant) 
 
 
 def test_valid_token_with_scope(with_probe: ZgwRuntime, alpha: ZgwTenant) -> None:
-    headers = alpha.headers_for(autorisaties=[admin.AutorisatieSpec("zrc", ["zaken.lezen"], zaaktype="x")],
-                                client_id="reader")
+    headers = alpha.headers_for(
+        autorisaties=[admin.AutorisatieSpec("zrc", ["zaken.lezen"], zaaktype="x")], client_id="reader"
+    )
     response = with_probe.client.get(f"{alpha.base}/zaken/api/v1/probe", headers=headers)
     assert response.status_code == 200, response.text
     assert response.json() == {"client": "reader"}
@@ -85,13 +86,16 @@ def test_rotated_secret_overlaps_then_expires(with_probe: ZgwRuntime, alpha: Zgw
         admin.expire_credentials(session, "rot", datetime.now(UTC) + timedelta(hours=1), keep_secret=new)
     url = f"{alpha.base}/zaken/api/v1/probe"
     for secret in (old, new):
-        assert with_probe.client.get(url, headers={"Authorization": f"Bearer {admin.make_jwt('rot', secret)}"}
-                                     ).status_code == 200
+        assert (
+            with_probe.client.get(url, headers={"Authorization": f"Bearer {admin.make_jwt('rot', secret)}"}).status_code
+            == 200
+        )
     with alpha.session() as session, session.begin():
         admin.expire_credentials(session, "rot", datetime.now(UTC) - timedelta(seconds=1), keep_secret=new)
     alpha.runtime.clients.invalidate()
-    assert with_probe.client.get(url, headers={"Authorization": f"Bearer {admin.make_jwt('rot', old)}"}
-                                 ).status_code == 403
+    assert (
+        with_probe.client.get(url, headers={"Authorization": f"Bearer {admin.make_jwt('rot', old)}"}).status_code == 403
+    )
 
 
 def test_openapi_documents_are_served(with_probe: ZgwRuntime, alpha: ZgwTenant) -> None:
