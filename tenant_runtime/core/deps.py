@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tenant_runtime.container import Runtime
 from tenant_runtime.core.auth import Client
 from tenant_runtime.core.problems import Problem
+from tenant_runtime.core.resolver import Resolver
 from tenant_runtime.core.urls import TenantUrls, request_base_url
 from tenant_runtime.registry.repository import TenantInfo
 
@@ -83,3 +84,10 @@ def require_scopes(component: str, *scopes: str, any_of: bool = False) -> Callab
         return client
 
     return dependency
+
+
+def get_resolver(session: SessionDep, urls: UrlsDep) -> Resolver:
+    return Resolver(session, urls)
+
+
+ResolverDep = Annotated[Resolver, Depends(get_resolver)]
