@@ -47,6 +47,11 @@ class RuntimeSettings(BaseSettings):
     registry_cache_seconds: float = Field(
         2.0, ge=0, description="How long a tenant registry lookup is cached in-process."
     )
+    external_api_roots: list[str] = Field(
+        default_factory=list,
+        description="API roots (e.g. https://catalogi.example.nl/catalogi/api/v1/) whose resources may be referenced "
+        "and are fetched over HTTP; URLs elsewhere are rejected (no requests to arbitrary hosts). JSON list.",
+    )
     log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
     log_json: bool = Field(False, description="Log JSON lines instead of key=value console output.")
 

@@ -86,8 +86,8 @@ def require_scopes(component: str, *scopes: str, any_of: bool = False) -> Callab
     return dependency
 
 
-def get_resolver(session: SessionDep, urls: UrlsDep) -> Resolver:
-    return Resolver(session, urls)
+def get_resolver(session: SessionDep, urls: UrlsDep, runtime: RuntimeDep) -> Resolver:
+    return Resolver(session, urls, external_api_roots=runtime.settings.external_api_roots)
 
 
 ResolverDep = Annotated[Resolver, Depends(get_resolver)]

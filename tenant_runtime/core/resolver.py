@@ -9,7 +9,7 @@ not exist, is a validation error with code ``bad-url``; a remote URL that does n
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -55,19 +55,31 @@ class Resolved:
 
 
 class Resolver:
-    """Per-request resolver (its remote cache lives as long as the request)."""
+    """Per-request resolver (its remote cache lives as long as the request).
 
-    def __init__(self, session: Session, urls: TenantUrls, http: httpx.Client | None = None) -> None:
+    Only URLs below one of ``external_api_roots`` are fetched: the runtime never sends requests to hosts an
+    operator did not configure (no server-side request forgery through reference fields).
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        urls: TenantUrls,
+        http: httpx.Client | None = None,
+        external_api_roots: Sequence[str] = (),
+    ) -> None:
         self.session = session
         self.urls = urls
         self._http = http
+        self._roots = tuple(root if root.endswith("/") else root + "/" for root in external_api_roots)
         self._remote_cache: dict[str, dict[str, Any]] = {}
 
     def is_local(self, url: str) -> bool:
         return self.urls.parse_local(url) is not None
 
-    def resolve(self, url: str, component: str, resource: str,
-                check: Callable[[dict[str, Any]], bool] | None = None) -> Resolved:
+    def resolve(
+        self, url: str, component: str, resource: str, check: Callable[[dict[str, Any]], bool] | None = None
+    ) -> Resolved:
         """Resolve ``url`` that must point at a ``component``/``resource`` object."""
         ref = self.urls.parse_local(url)
         if ref is not None:
@@ -86,6 +98,8 @@ class Resolver:
     def fetch(self, url: str) -> dict[str, Any]:
         if url in self._remote_cache:
             return self._remote_cache[url]
+        if not url.startswith(self._roots) or not self._roots:
+            raise ResolveError("bad-url", "De URL hoort niet bij deze omgeving of bij een geconfigureerde externe API.")
         http = self._http or httpx.Client(timeout=REMOTE_TIMEOUT, follow_redirects=False)
         try:
             response = http.get(url, headers={"Accept": "application/json"})
