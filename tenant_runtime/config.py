@@ -52,6 +52,56 @@ class RuntimeSettings(BaseSettings):
         description="API roots (e.g. https://catalogi.example.nl/catalogi/api/v1/) whose resources may be referenced "
         "and are fetched over HTTP; URLs elsewhere are rejected (no requests to arbitrary hosts). JSON list.",
     )
+    celery_broker_url: str = Field(
+        "",
+        description="Celery broker of the runtime's notification delivery workers (e.g. redis://host:6379/2). "
+        "Empty: notifications are delivered by a background thread of the runtime process (embedded default).",
+    )
+    delivery_in_process: bool = Field(
+        True,
+        description="Without a Celery broker: deliver notifications from a background thread of the runtime "
+        "process. False: this process only serves requests.",
+    )
+    delivery_timeout: float = Field(
+        10.0, gt=0, le=120, description="Seconds a subscriber's callback may take to answer one notification."
+    )
+    delivery_max_attempts: int = Field(
+        10, ge=1, description="Delivery attempts per notification and abonnement before it is dead-lettered."
+    )
+    delivery_retry_base_seconds: float = Field(
+        10.0, gt=0, description="First retry delay; each further attempt doubles it (exponential backoff)."
+    )
+    delivery_retry_max_seconds: float = Field(
+        3600.0, gt=0, description="Upper bound of the retry delay and of a circuit breaker's open period."
+    )
+    delivery_circuit_threshold: int = Field(
+        5, ge=1, description="Consecutive failed deliveries after which an abonnement's circuit breaker opens."
+    )
+    delivery_circuit_open_seconds: float = Field(
+        30.0, gt=0, description="How long an open circuit rests before one probe delivery; doubles per reopening."
+    )
+    delivery_tick_seconds: float = Field(
+        1.0, gt=0, description="How often every active tenant's outbox is checked for work besides the wake-ups."
+    )
+    delivery_batch_size: int = Field(
+        100, ge=1, le=5000, description="Outbox messages fanned out, and deliveries claimed per abonnement, at once."
+    )
+    delivery_concurrency: int = Field(
+        16, ge=1, le=256, description="Notifications in flight at once to one abonnement's callback."
+    )
+    delivery_block_private_callbacks: bool = Field(
+        False,
+        description="Refuse callback URLs on loopback, private, link-local or reserved addresses (checked on "
+        "subscribe and when connecting); recommended for the shared tier.",
+    )
+    delivery_log_retention_days: int = Field(
+        30, ge=1, description="Days delivered and dead-lettered notifications and their delivery log are kept."
+    )
+    admin_token: str = Field(
+        "",
+        description="Platform credential (Bearer token) for the runtime's /beheer endpoints called by the "
+        "control plane. Empty: those endpoints are disabled.",
+    )
     log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
     log_json: bool = Field(False, description="Log JSON lines instead of key=value console output.")
 
