@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from tenant_runtime.core.handlers import install_handlers
 from tenant_runtime.core.headers import ApiVersionMiddleware
 from tenant_runtime.core.tenancy import TenantMiddleware, TenantResolver
 from tenant_runtime.logging import configure_logging
+from tenant_runtime.notificaties.runner import start_delivery
 from tenant_runtime.openapi import routes as openapi_routes
 
 # The ZGW APIs, each a package with a ``routes.py`` exposing ``router`` (prefix ``/<api>/api/v1``).
@@ -40,7 +42,10 @@ def create_app(settings: RuntimeSettings | None = None, runtime: Runtime | None 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Notification delivery: a background thread (embedded default) or wake-ups for the Celery workers.
+        stop_delivery = start_delivery(runtime)
         yield
+        await asyncio.to_thread(stop_delivery)
         runtime.close()
 
     app = FastAPI(

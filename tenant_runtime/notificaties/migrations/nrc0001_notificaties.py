@@ -20,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 # The kanalen of the runtime's own APIs with the kenmerken their documents list (a frozen copy of
 # tenant_runtime.notificaties.kanalen.STANDARD_KANALEN as of this revision).
 _DOCS = "https://vng-realisatie.github.io/gemma-zaken/standaard"
-KANALEN = (
+KANALEN: tuple[tuple[str, list[str], str], ...] = (
     ("zaken", ["bronorganisatie", "zaaktype", "vertrouwelijkheidaanduiding"], f"{_DOCS}/zaken/"),
     ("documenten", ["bronorganisatie", "informatieobjecttype", "vertrouwelijkheidaanduiding"], f"{_DOCS}/documenten/"),
     ("besluiten", ["verantwoordelijke_organisatie", "besluittype"], f"{_DOCS}/besluiten/"),
