@@ -28,6 +28,7 @@ class Subscriber:
         self.status = status
         self.delay = 0.0
         self.received: list[Received] = []
+        self.arrivals = 0  # notifications whose request reached the subscriber (answered or not yet)
         self.responder: Callable[[dict[str, Any]], int] | None = None
         self._failures_left = 0
         self._failure_status = 500
@@ -49,6 +50,9 @@ class Subscriber:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
+                if body.get("kanaal") != "test":
+                    with subscriber._lock:
+                        subscriber.arrivals += 1
                 status = subscriber._answer(body)
                 if subscriber.delay:
                     time.sleep(subscriber.delay)
