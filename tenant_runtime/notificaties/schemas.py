@@ -79,12 +79,11 @@ def abonnement_url(urls: TenantUrls, abonnement: Abonnement) -> str:
 
 
 def serialize_kanaal(urls: TenantUrls, kanaal: Kanaal) -> dict[str, Any]:
-    return {
-        "url": kanaal_url(urls, kanaal),
-        "naam": kanaal.naam,
-        "documentatieLink": kanaal.documentatie_link,
-        "filters": list(kanaal.filters or []),
-    }
+    data: dict[str, Any] = {"url": kanaal_url(urls, kanaal), "naam": kanaal.naam}
+    if kanaal.documentatie_link:  # optional, and an empty string is no URI: left out when not given
+        data["documentatieLink"] = kanaal.documentatie_link
+    data["filters"] = list(kanaal.filters or [])
+    return data
 
 
 def serialize_abonnement(urls: TenantUrls, abonnement: Abonnement) -> dict[str, Any]:

@@ -310,3 +310,13 @@ def test_publishing_validates_kanaal_and_kenmerken(alpha: ZgwTenant) -> None:
     assert alpha.client.post(url, json=base, headers=consumer(alpha)).status_code == 403
     with alpha.session() as session:
         assert session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_kanaal_without_documentation_link_leaves_it_out(alpha: ZgwTenant) -> None:
+    created = alpha.client.post(
+        f"{alpha.api('notificaties')}/kanaal", json={"naam": "meldingen"}, headers=publisher(alpha)
+    )
+    assert created.status_code == 201
+    assert_conforms(created)  # an empty string would be no URI
+    assert "documentatieLink" not in created.json()
+    assert created.json()["filters"] == []
