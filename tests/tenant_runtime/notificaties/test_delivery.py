@@ -287,3 +287,31 @@ def test_concurrent_senders_deliver_everything_exactly_once_without_a_crash(alph
                 steps = [b["resourceUrl"].rsplit("/", 1)[-1] for b in bodies if b["hoofdObject"] == zaak]
                 assert steps == [str(n) for n in range(10)]
         assert len(delivery_rows(alpha)) == 400
+
+
+def test_retention_removes_finished_notifications_with_their_log_but_keeps_pending_ones(
+    alpha: ZgwTenant, subscriber: Subscriber
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, update
+
+    from tenant_runtime.notificaties import delivery
+    from tenant_runtime.notificaties.models import Delivery, DeliveryAttempt
+
+    subscribe(alpha, subscriber.url)
+    publish_zaak(alpha, zaak_url(alpha, 1))
+    deliver(alpha)
+    subscriber.status = 500
+    publish_zaak(alpha, zaak_url(alpha, 2))
+    deliver(alpha)
+    publish_zaak(alpha, zaak_url(alpha, 3))  # not dispatched yet
+    old = datetime.now(UTC) - timedelta(days=alpha.runtime.settings.delivery_log_retention_days + 1)
+    with alpha.session() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.dispatched_at.is_not(None)).values(dispatched_at=old))
+        session.commit()
+        assert delivery.purge_old(session, alpha.runtime.settings.delivery_log_retention_days) == 1
+        remaining = [m.hoofd_object for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+        assert remaining == [zaak_url(alpha, 2), zaak_url(alpha, 3)]  # the pending one and the undispatched one
+        assert [d.status for d in session.scalars(select(Delivery))] == ["pending"]
+        assert session.scalar(select(func.count()).select_from(DeliveryAttempt)) == 1
