@@ -230,9 +230,12 @@ def test_circuit_breaker_opens_on_a_hanging_subscriber_and_the_others_get_theirs
         assert health[hanging.url]["pending"] == 40
         assert health[healthy.url]["circuit"] == "closed"
         assert health[healthy.url]["delivered"] == 40
-        # the breaker stopped new requests once it tripped: at most one round of in-flight requests failed
+        # the breaker stopped new requests once it tripped: besides the requests already in flight, only the
+        # few started while fewer than `threshold` failures had come back can have failed
+        settings = alpha.runtime.settings
         hanging_attempts = [r for r in delivery_rows(alpha) if r.abonnement_id == hanging_id and r.attempts]
-        assert len(hanging_attempts) <= alpha.runtime.settings.delivery_concurrency
+        assert len(hanging_attempts) <= settings.delivery_concurrency + settings.delivery_circuit_threshold - 1
+        assert len(hanging_attempts) < 40
 
         # while open nothing is sent; once it rests, one probe goes out (half-open), and success closes it
         sent_before = len(hanging.received)
