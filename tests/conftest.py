@@ -130,10 +130,14 @@ def runtime_client(runtime_settings: RuntimeSettings) -> Iterator[TestClient]:
         yield client
 
 
+TEST_ENCRYPTION_KEY = "zP3o0sVt0H8oX3f3a0m0b3Yy6c5V7Qe6J2pQm3JrXx8="  # a fixed Fernet key, tests only
+
+
 @pytest.fixture
 def controlplane_settings(tmp_path: Path, postgres_url: str) -> Settings:
     return Settings(
         environment="test",
+        encryption_key=TEST_ENCRYPTION_KEY,
         data_dir=tmp_path / "cp",
         database_url=postgres_url,
         runtime_data_dir=tmp_path / "runtime",
