@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 
 _RESOURCE_PATH = re.compile(
-    r"^(?:/t/(?P<slug>[a-z0-9-]+))?/(?P<component>[a-z]+)/api/v1/(?P<resource>[a-z_]+(?:/[^/]+)*?)/(?P<uuid>[0-9a-fA-F-]{36})/?$"
+    r"^(?:/t/(?P<slug>[a-z0-9-]+))?/(?P<component>[a-z]+)/api/v1/(?P<resource>[a-z_-]+(?:/[^/]+)*?)/(?P<uuid>[0-9a-fA-F-]{36})/?$"
 )
 
 
