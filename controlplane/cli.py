@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "runtime":  # a runtime pod has only ZGW_RUNTIME_* settings, no control-plane secrets
+        return runtime_cli.run(args)
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
     if args.command == "migrate":
@@ -50,8 +52,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from controlplane.devserver import run_dev
 
         return run_dev(settings, host=args.host, port=args.port, demo=not args.no_demo)
-    if args.command == "runtime":
-        return runtime_cli.run(args)
     return 2
 
 

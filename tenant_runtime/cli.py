@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from tenant_runtime.autorisaties import admin
 from tenant_runtime.config import RuntimeSettings
 from tenant_runtime.container import Runtime, build_runtime
+from tenant_runtime.logging import configure_logging
 from tenant_runtime.registry.models import TenantStatus
 from tenant_runtime.tenants import service
 
@@ -41,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     settings = RuntimeSettings()
+    configure_logging(settings.log_level, settings.log_json)
     service.migrate_registry(settings.registry_url)
     runtime = build_runtime(settings)
     try:
