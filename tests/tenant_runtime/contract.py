@@ -7,7 +7,7 @@ from functools import cache
 from urllib.parse import urlsplit
 
 import httpx
-from openapi_core import OpenAPI
+from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
 from tenant_runtime.openapi import spec_document
@@ -17,7 +17,9 @@ from tenant_runtime.openapi import spec_document
 def _openapi(component: str) -> tuple[OpenAPI, str]:
     document = spec_document(component)
     server = document["servers"][0]["url"].rstrip("/")
-    return OpenAPI.from_dict(document), server
+    # Error bodies are application/problem+json, which openapi-core does not deserialize by itself.
+    config = Config(extra_media_type_deserializers={"application/problem+json": json.loads})
+    return OpenAPI.from_dict(document, config=config), server
 
 
 def assert_conforms(response: httpx.Response, component: str | None = None) -> None:
