@@ -52,6 +52,12 @@ class RuntimeSettings(BaseSettings):
         description="API roots (e.g. https://catalogi.example.nl/catalogi/api/v1/) whose resources may be referenced "
         "and are fetched over HTTP; URLs elsewhere are rejected (no requests to arbitrary hosts). JSON list.",
     )
+    selectielijst_api_root: str = Field(
+        "/referentielijsten/api/v1",
+        description="Root of the Selectielijst API whose URLs (selectielijstProcestype, selectielijstklasse, "
+        "resultaattypeomschrijving) the Catalogi API answers from the shipped reference data without network "
+        "access; a path is relative to the tenant's own base URL (default: the runtime's own Referentielijsten API).",
+    )
     celery_broker_url: str = Field(
         "",
         description="Celery broker of the runtime's notification delivery workers (e.g. redis://host:6379/2). "
