@@ -12,6 +12,7 @@ from tenant_runtime.config import RuntimeSettings
 from tenant_runtime.container import Runtime, build_runtime
 from tenant_runtime.logging import configure_logging
 from tenant_runtime.registry.models import TenantStatus
+from tenant_runtime.registry.repository import TenantInfo
 from tenant_runtime.tenants import service
 
 
@@ -19,7 +20,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     runtime = subparsers.add_parser("runtime", help="Operate the tenant runtime directly (registry, tenants).")
     commands = runtime.add_subparsers(dest="runtime_command", required=True)
 
-    commands.add_parser("migrate", help="Migrate the registry and every registered tenant database.")
+    migrate = commands.add_parser(
+        "migrate",
+        help="Migrate the registry and the registered tenant databases: every tenant, the pinned tenant "
+        "(ZGW_RUNTIME_PINNED_TENANT, dedicated tier) or the tenants of one pool (--pool, shared tier).",
+    )
+    migrate.add_argument("--pool", default="", help="Only the tenants this runtime pool serves (e.g. shared-v1).")
 
     create = commands.add_parser("create-tenant", help="Create (or update) a tenant: database, migrations, registry.")
     create.add_argument("slug")
@@ -47,7 +53,11 @@ def run(args: argparse.Namespace) -> int:
     runtime = build_runtime(settings)
     try:
         if args.runtime_command == "migrate":
-            for tenant in runtime.registry.list():
+            tenants = _tenants_to_migrate(runtime, settings, args.pool)
+            if settings.pinned_tenant and not tenants:
+                print(f"pinned tenant {settings.pinned_tenant} is not registered", file=sys.stderr)
+                return 1
+            for tenant in tenants:
                 service.migrate_tenant_database(tenant.database_url)
                 print(f"migrated {tenant.slug}")
         elif args.runtime_command == "create-tenant":
@@ -67,6 +77,14 @@ def run(args: argparse.Namespace) -> int:
     finally:
         runtime.close()
     return 0
+
+
+def _tenants_to_migrate(runtime: Runtime, settings: RuntimeSettings, pool: str) -> list[TenantInfo]:
+    """A pool's release must not migrate the databases another pool (an older runtime version) still serves."""
+    tenants = runtime.registry.list()
+    if settings.pinned_tenant:
+        return [t for t in tenants if t.slug == settings.pinned_tenant]
+    return [t for t in tenants if t.pool == pool] if pool else tenants
 
 
 def _create_application(runtime: Runtime, args: argparse.Namespace) -> int:
