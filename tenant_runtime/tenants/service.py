@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -34,7 +35,16 @@ def migrate_tenant_database(database_url: str, revision: str = "heads") -> None:
 
 
 def tenant_schema_is_current(database_url: str) -> bool:
-    return database_heads(database_url) == script_heads(tenant_alembic_config(database_url))
+    """Every head of every branch is applied. A branch head another branch ``depends_on`` (e.g. catalogi's,
+    needed by documenten) is not stored in the version table itself: it counts as applied as an ancestor."""
+    config = tenant_alembic_config(database_url)
+    applied = database_heads(database_url)
+    if not applied:
+        return False
+    reached = {
+        r.revision for r in ScriptDirectory.from_config(config).revision_map.iterate_revisions(tuple(applied), "base")
+    }
+    return script_heads(config) <= reached
 
 
 def sqlite_tenant_url(data_dir: Path, slug: str) -> str:
