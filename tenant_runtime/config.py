@@ -103,6 +103,38 @@ class RuntimeSettings(BaseSettings):
     delivery_log_retention_days: int = Field(
         30, ge=1, description="Days delivered and dead-lettered notifications and their delivery log are kept."
     )
+    storage_backend: Literal["local", "s3"] = Field(
+        "local",
+        description="Where document content (Documenten API) is stored: `local` (files below storage_local_dir, "
+        "embedded default) or `s3` (S3-compatible object storage).",
+    )
+    storage_local_dir: Path | None = Field(
+        None,
+        description="Directory of the local content storage (one subdirectory per tenant); empty: "
+        "`<data_dir>/documenten`.",
+    )
+    storage_s3_endpoint_url: str = Field(
+        "", description="S3 endpoint (e.g. http://minio:9000); empty: AWS S3 of storage_s3_region."
+    )
+    storage_s3_region: str = Field("us-east-1", description="S3 region.")
+    storage_s3_access_key: str = Field("", description="S3 access key id; empty: boto3's default credential chain.")
+    storage_s3_secret_key: str = Field("", description="S3 secret access key (never logged).")
+    storage_s3_bucket: str = Field(
+        "zgw-documenten",
+        description="S3 bucket of document content; with storage_s3_bucket_per_tenant the prefix of the "
+        "per-tenant bucket names (`<bucket>-<slug>`).",
+    )
+    storage_s3_bucket_per_tenant: bool = Field(
+        False,
+        description="One bucket per tenant (`<bucket>-<slug>`, created when missing) instead of a prefix "
+        "`tenants/<slug>/` per tenant in one shared bucket.",
+    )
+    document_part_size: int = Field(
+        100 * 1024 * 1024,
+        ge=1,
+        description="Size in bytes of a bestandsdeel when a document is uploaded in parts (the last part may be "
+        "smaller); at least 5 MiB with the s3 backend (S3's minimum part size).",
+    )
     admin_token: str = Field(
         "",
         description="Platform credential (Bearer token) for the runtime's /beheer endpoints called by the "
@@ -113,6 +145,8 @@ class RuntimeSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> RuntimeSettings:
+        if self.storage_backend == "s3" and self.document_part_size < 5 * 1024 * 1024:
+            raise ValueError("document_part_size must be at least 5 MiB (5242880) with storage_backend=s3")
         if not self.registry_url:
             self.registry_url = f"sqlite:///{(self.data_dir / 'registry.db').as_posix()}"
         return self
