@@ -1,0 +1,82 @@
+"""What the Documenten API needs from a content storage: streaming writes, reads and multipart uploads.
+
+Content never passes through memory as a whole: writers take chunks, readers yield chunks, parts are handed
+over as file objects. Keys are opaque strings chosen by the caller (``<document uuid>/<random>``); a backend
+places them below its tenant's own bucket or prefix, so one tenant never sees another's content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import BinaryIO, Protocol, runtime_checkable
+
+READ_CHUNK_SIZE = 1024 * 1024
+
+
+class ContentNotFound(Exception):
+    """The key does not exist in the storage."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredContent:
+    """Content that is complete in the storage: its size in bytes and SHA-256 (hex)."""
+
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPart:
+    """One uploaded part: what the backend needs to assemble it, its size and its SHA-256 (hex)."""
+
+    number: int
+    token: str
+    size: int
+    sha256: str
+
+
+@runtime_checkable
+class ContentWriter(Protocol):
+    """A streaming single upload; nothing is visible under the key before ``commit``."""
+
+    def write(self, data: bytes) -> None: ...
+
+    def commit(self) -> StoredContent: ...
+
+    def abort(self) -> None: ...
+
+
+@runtime_checkable
+class ContentStorage(Protocol):
+    """A content store for one tenant."""
+
+    def writer(self, key: str) -> ContentWriter:
+        """Start writing ``key`` (replacing nothing: keys are never reused)."""
+        ...
+
+    def read(self, key: str, chunk_size: int = READ_CHUNK_SIZE) -> Iterator[bytes]:
+        """The content of ``key`` in chunks; raises ``ContentNotFound`` before yielding when it is absent."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None:
+        """Remove ``key``; removing an absent key is not an error."""
+        ...
+
+    def start_parts(self, key: str) -> str:
+        """Begin a multipart upload of ``key``; returns its upload id."""
+        ...
+
+    def put_part(self, key: str, upload_id: str, number: int, data: BinaryIO, size: int) -> StoredPart:
+        """Store part ``number`` (1-based) of exactly ``size`` bytes read from ``data``; a re-sent part replaces it."""
+        ...
+
+    def complete_parts(self, key: str, upload_id: str, parts: Sequence[StoredPart]) -> StoredContent:
+        """Assemble the parts (in ``number`` order) into ``key``."""
+        ...
+
+    def abort_parts(self, key: str, upload_id: str) -> None:
+        """Drop an unfinished multipart upload and its parts; an unknown upload is not an error."""
+        ...
