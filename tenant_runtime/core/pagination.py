@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
-from tenant_runtime.core.problems import InvalidParam, Problem
+from tenant_runtime.core.problems import InvalidParam, Problem, validation_problem
 
 DEFAULT_PAGE_SIZE = 100
 
@@ -23,13 +23,14 @@ def page_number(raw: str | None) -> int:
     except ValueError:
         page = 0
     if page < 1:
-        raise Problem(
-            404,
-            "Ongeldige pagina.",
-            code="not_found",
-            invalid_params=[InvalidParam("page", "invalid", "Geef een positief geheel getal op.")],
-        )
+        raise _invalid_page("Geef een positief geheel getal op.")
     return page
+
+
+def _invalid_page(reason: str) -> Problem:
+    # The reference answers 404 here, but no list operation of the official documents has a 404 response;
+    # every one documents 400 with invalidParams, so that is what a bad page number gets.
+    return validation_problem([InvalidParam("page", "invalid", reason)], detail="Ongeldige pagina.")
 
 
 def page_url(request: Request, base_url: str, page: int | None) -> str | None:
@@ -57,12 +58,12 @@ def paginate(
     serialize: Callable[[Sequence[Any]], list[Any]],
     page_size: int = DEFAULT_PAGE_SIZE,
 ) -> dict[str, Any]:
-    """Run ``query`` for the requested page; 404 for a page past the end (as the reference does)."""
+    """Run ``query`` for the requested page; 400 for a page past the end."""
     page = page_number(request.query_params.get("page"))
     count = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     last_page = max(1, -(-count // page_size))
     if page > last_page:
-        raise Problem(404, "Ongeldige pagina.", code="not_found")
+        raise _invalid_page(f"De pagina bestaat niet; de laatste pagina is {last_page}.")
     rows = session.scalars(query.limit(page_size).offset((page - 1) * page_size)).all()
     return {
         "count": count,
