@@ -10,7 +10,7 @@ from celery import Celery
 from controlplane.config import Settings, get_settings
 
 # Each bounded context registers its tasks module here.
-TASK_MODULES = ["controlplane.system.tasks"]
+TASK_MODULES = ["controlplane.system.tasks", "controlplane.tenants.tasks"]
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -25,6 +25,12 @@ def create_celery(settings: Settings) -> Celery:
         timezone="UTC",
         broker_connection_retry_on_startup=True,
         task_default_queue="zgwcloud",
+        # Redis: an unacknowledged task (its worker died) is delivered again after this many seconds.
+        broker_transport_options={
+            "visibility_timeout": settings.celery_visibility_timeout,
+            "unacked_restore_interval": max(1, min(10, settings.celery_visibility_timeout // 2)),
+            "unacked_restore_throttle": 1,
+        },
     )
     return app
 

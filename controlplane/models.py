@@ -1,8 +1,11 @@
 """Imports every context's models so the metadata is complete (alembic, tests)."""
 
 from controlplane.accounts import models as accounts_models
+from controlplane.audit import models as audit_models
+from controlplane.credentials import models as credentials_models
 from controlplane.db import Base
+from controlplane.jobs import models as jobs_models
 from controlplane.tenants import models as tenants_models
 
 metadata = Base.metadata
-__all__ = ["accounts_models", "metadata", "tenants_models"]
+__all__ = ["accounts_models", "audit_models", "credentials_models", "jobs_models", "metadata", "tenants_models"]

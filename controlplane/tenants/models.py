@@ -1,12 +1,12 @@
-"""Municipalities (tenants) and the plans they are on."""
+"""Hosting providers, plans and municipalities (tenants)."""
 
 from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, Text, Time, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from controlplane.accounts.models import utcnow
@@ -28,8 +28,26 @@ class TenantState(enum.StrEnum):
     FAILED = "failed"
 
 
+class Health(enum.StrEnum):
+    UNKNOWN = "unknown"
+    OK = "ok"
+    DRIFT = "drift"  # the runtime's actual state differs from the desired one (reported or repaired)
+
+
 def _values(e: type[enum.Enum]) -> list[str]:
     return [str(m.value) for m in e]
+
+
+class HostingProvider(Base):
+    """The organisation that runs this control plane and hosts the tenants."""
+
+    __tablename__ = "hosting_providers"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    code: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Plan(Base):
@@ -39,6 +57,7 @@ class Plan(Base):
     code: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -54,13 +73,30 @@ class Tenant(Base):
     inhabitants: Mapped[int] = mapped_column(Integer)
     tier: Mapped[Tier] = mapped_column(Enum(Tier, native_enum=False, length=16, values_callable=_values))
     plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plans.id"))
+    provider_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hosting_providers.id"), default=None)
     state: Mapped[TenantState] = mapped_column(
         Enum(TenantState, native_enum=False, length=20, values_callable=_values),
         default=TenantState.REQUESTED,
     )
+    failure_reason: Mapped[str] = mapped_column(Text, default="")
     runtime_version: Mapped[str] = mapped_column(String(40), default="")
     api_base_url: Mapped[str] = mapped_column(String(500), default="")
+    # Weekly maintenance window (ISO weekday 1 = Monday), in UTC; unset = any time.
+    maintenance_weekday: Mapped[int | None] = mapped_column(Integer, default=None)
+    maintenance_start: Mapped[time | None] = mapped_column(Time, default=None)
+    maintenance_duration_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    # Secret of the platform's own client in the tenant (verification calls); Fernet-encrypted.
+    platform_secret_encrypted: Mapped[str] = mapped_column(Text, default="")
+    health: Mapped[Health] = mapped_column(
+        Enum(Health, native_enum=False, length=16, values_callable=_values), default=Health.UNKNOWN
+    )
+    health_detail: Mapped[str] = mapped_column(Text, default="")
+    health_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    retention_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    export_path: Mapped[str] = mapped_column(String(1000), default="")
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     plan: Mapped[Plan] = relationship(lazy="joined")
+    provider: Mapped[HostingProvider | None] = relationship(lazy="joined")

@@ -1,0 +1,14 @@
+"""Provisioning drivers: how a tenant's database and runtime registration come to exist."""
+
+from __future__ import annotations
+
+from controlplane.config import Settings
+from controlplane.drivers.interfaces import TenantDriver
+
+
+def build_driver(settings: Settings) -> TenantDriver:
+    if settings.driver == "local":
+        from controlplane.drivers.local import LocalDriver
+
+        return LocalDriver(settings)
+    raise NotImplementedError(f"driver {settings.driver!r} is not available in this build (ZGW_DRIVER)")

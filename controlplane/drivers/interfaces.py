@@ -1,0 +1,127 @@
+"""What a provisioning driver does for a tenant. Every operation is idempotent: a retry after a crash
+(or a repeat by the reconciler) converges on the same state and never creates a second copy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+
+class TemporaryError(Exception):
+    """A condition expected to pass (a runtime that is still starting, a lock): retry after ``delay`` seconds."""
+
+    def __init__(self, message: str, delay: float = 2.0) -> None:
+        super().__init__(message)
+        self.delay = delay
+
+
+class PermanentError(Exception):
+    """A failure a retry will not fix without someone changing something."""
+
+
+class RuntimeStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+@dataclass(frozen=True)
+class TenantSpec:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class AutorisatieGrant:
+    component: str
+    scopes: list[str]
+    zaaktype: str = ""
+    informatieobjecttype: str = ""
+    besluittype: str = ""
+    max_vertrouwelijkheidaanduiding: str = ""
+
+
+@dataclass(frozen=True)
+class SecretSpec:
+    secret: str
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    """An application and its secrets as they must be in the tenant's runtime database."""
+
+    client_id: str
+    label: str
+    secrets: list[SecretSpec]
+    heeft_alle_autorisaties: bool = False
+    autorisaties: list[AutorisatieGrant] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    data_file: Path
+    index_file: Path
+    size_bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Observation:
+    """The actual state of a tenant in the runtime, for the reconciler."""
+
+    database_exists: bool
+    schema_current: bool
+    registered: bool
+    status: RuntimeStatus | None
+    registered_database_matches: bool
+
+
+class TenantDriver(Protocol):
+    name: str
+
+    def runtime_version(self) -> str: ...
+
+    def api_base_url(self, tenant: TenantSpec) -> str: ...
+
+    def create_database(self, tenant: TenantSpec) -> bool:
+        """Create the tenant's database (and its role); returns whether something was created."""
+        ...
+
+    def migrate(self, tenant: TenantSpec) -> None: ...
+
+    def push_clients(self, tenant: TenantSpec, clients: list[ClientSpec]) -> None:
+        """Make these applications and secrets exist in the tenant's runtime database (exactly these secrets)."""
+        ...
+
+    def revoke_client(self, tenant: TenantSpec, client_id: str) -> None: ...
+
+    def register(self, tenant: TenantSpec, status: RuntimeStatus) -> None:
+        """Register (or update) the tenant in the runtime's registry with ``status``."""
+        ...
+
+    def verify(self, tenant: TenantSpec, client_id: str, secret: str) -> None:
+        """A real authenticated ZGW call to the tenant; raises TemporaryError when it does not succeed."""
+        ...
+
+    def export(self, tenant: TenantSpec, directory: Path, name: str, index: dict[str, object]) -> ExportResult:
+        """Write a full export of the tenant database and a JSON index describing it to ``directory``."""
+        ...
+
+    def unregister(self, tenant: TenantSpec) -> bool: ...
+
+    def drop_database(self, tenant: TenantSpec) -> bool:
+        """Drop the tenant's database (and role); returns whether something was dropped."""
+        ...
+
+    def observe(self, tenant: TenantSpec) -> Observation: ...
+
+    def database_name(self, tenant: TenantSpec) -> str:
+        """The name of the tenant's database (deterministic: a retry never makes a second one)."""
+        ...
+
+    def managed_databases(self) -> set[str]:
+        """Names of every tenant database that exists on this driver's server (for orphan detection)."""
+        ...

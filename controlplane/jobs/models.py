@@ -1,0 +1,69 @@
+"""Durable jobs: long-running work (provisioning and the other lifecycle transitions) with recorded steps."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from controlplane.accounts.models import utcnow
+from controlplane.db import Base
+
+
+class JobKind(enum.StrEnum):
+    PROVISION = "provision"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    DEPROVISION = "deprovision"
+    PURGE = "purge"  # drop the data of a deprovisioned tenant once its retention has passed
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+def _values(e: type[enum.Enum]) -> list[str]:
+    return [str(m.value) for m in e]
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    kind: Mapped[JobKind] = mapped_column(Enum(JobKind, native_enum=False, length=20, values_callable=_values))
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), index=True)
+    status: Mapped[JobStatus] = mapped_column(
+        Enum(JobStatus, native_enum=False, length=20, values_callable=_values), default=JobStatus.QUEUED, index=True
+    )
+    steps_total: Mapped[int] = mapped_column(Integer, default=0)
+    steps_done: Mapped[list[str]] = mapped_column(JSON, default=list)  # names of finished steps, in order
+    current_step: Mapped[str] = mapped_column(String(63), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    # Same Idempotency-Key (per user) → same job; the fingerprint tells a replay from a different request.
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    request_fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    created_by: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    @property
+    def progress(self) -> int:
+        """Percentage of finished steps."""
+        if self.status is JobStatus.SUCCEEDED:
+            return 100
+        return int(100 * len(self.steps_done or []) / self.steps_total) if self.steps_total else 0
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()

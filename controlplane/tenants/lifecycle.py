@@ -1,0 +1,191 @@
+"""The steps of each lifecycle job. Every step is idempotent; a step that only changes the control-plane
+database commits together with the job's record of it being done, so a re-run never repeats it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+from sqlalchemy.orm import Session
+
+from controlplane.accounts.actors import SYSTEM, Actor
+from controlplane.audit import service as audit
+from controlplane.container import ControlPlane
+from controlplane.credentials import service as credentials
+from controlplane.drivers.interfaces import RuntimeStatus
+from controlplane.jobs.models import Job, JobKind
+from controlplane.tenants.models import Tenant, TenantState
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class StepContext:
+    cp: ControlPlane
+    session: Session
+    job: Job
+    tenant: Tenant
+
+
+StepFn = Callable[[StepContext], None]
+
+
+def set_state(ctx: StepContext, state: TenantState, **changes: object) -> None:
+    tenant = ctx.tenant
+    before = tenant.state
+    tenant.state = state
+    for name, value in changes.items():
+        setattr(tenant, name, value)
+    if before is not state:
+        actor = Actor(SYSTEM.label, None, via="task", request_id=f"job:{ctx.job.id}")
+        audit.record(
+            ctx.session,
+            actor,
+            "tenant.state_changed",
+            target_type="tenant",
+            target_id=tenant.slug,
+            tenant_id=tenant.id,
+            before={"status": before},
+            after={"status": state, "job": str(ctx.job.id), "kind": ctx.job.kind},
+        )
+        log.info("tenant_state_changed", tenant=tenant.slug, before=before.value, after=state.value)
+
+
+# --- provisioning ---------------------------------------------------------------------------------
+def create_database(ctx: StepContext) -> None:
+    ctx.cp.driver.create_database(credentials.spec_of(ctx.tenant))
+
+
+def migrate(ctx: StepContext) -> None:
+    ctx.cp.driver.migrate(credentials.spec_of(ctx.tenant))
+
+
+def seed_credentials(ctx: StepContext) -> None:
+    ctx.cp.driver.push_clients(
+        credentials.spec_of(ctx.tenant), credentials.all_clients(ctx.cp, ctx.session, ctx.tenant)
+    )
+
+
+def register_active(ctx: StepContext) -> None:
+    ctx.cp.driver.register(credentials.spec_of(ctx.tenant), RuntimeStatus.ACTIVE)
+
+
+def verify(ctx: StepContext) -> None:
+    ctx.cp.driver.verify(
+        credentials.spec_of(ctx.tenant), credentials.PLATFORM_CLIENT_ID, credentials.platform_secret(ctx.cp, ctx.tenant)
+    )
+
+
+def activate(ctx: StepContext) -> None:
+    # Credentials created while provisioning ran are pushed here as well (idempotent).
+    seed_credentials(ctx)
+    set_state(
+        ctx,
+        TenantState.ACTIVE,
+        failure_reason="",
+        runtime_version=ctx.cp.driver.runtime_version(),
+        api_base_url=ctx.cp.driver.api_base_url(credentials.spec_of(ctx.tenant)),
+    )
+
+
+# --- suspend / resume -----------------------------------------------------------------------------
+def runtime_suspend(ctx: StepContext) -> None:
+    ctx.cp.driver.register(credentials.spec_of(ctx.tenant), RuntimeStatus.SUSPENDED)
+
+
+def mark_suspended(ctx: StepContext) -> None:
+    set_state(ctx, TenantState.SUSPENDED)
+
+
+def runtime_resume(ctx: StepContext) -> None:
+    ctx.cp.driver.register(credentials.spec_of(ctx.tenant), RuntimeStatus.ACTIVE)
+
+
+def mark_active(ctx: StepContext) -> None:
+    set_state(ctx, TenantState.ACTIVE, failure_reason="")
+
+
+# --- deprovisioning -------------------------------------------------------------------------------
+def final_export(ctx: StepContext) -> None:
+    tenant = ctx.tenant
+    result = ctx.cp.driver.export(
+        credentials.spec_of(tenant),
+        ctx.cp.settings.export_dir,
+        f"{tenant.slug}-final-{ctx.job.id.hex[:12]}",
+        {
+            "kind": "final-export",
+            "job": str(ctx.job.id),
+            "tenant_id": str(tenant.id),
+            "gemeentecode": tenant.gemeentecode,
+            "rsin": tenant.rsin,
+        },
+    )
+    tenant.export_path = str(result.index_file)
+
+
+def schedule_purge(ctx: StepContext) -> None:
+    retention = timedelta(days=ctx.cp.settings.deprovision_retention_days)
+    ctx.tenant.retention_until = ctx.cp.clock.now() + retention
+    audit.record(
+        ctx.session,
+        SYSTEM,
+        "tenant.retention_scheduled",
+        target_type="tenant",
+        target_id=ctx.tenant.slug,
+        tenant_id=ctx.tenant.id,
+        after={"retention_until": ctx.tenant.retention_until, "export": ctx.tenant.export_path},
+    )
+
+
+def unregister(ctx: StepContext) -> None:
+    ctx.cp.driver.unregister(credentials.spec_of(ctx.tenant))
+
+
+def drop_database(ctx: StepContext) -> None:
+    ctx.cp.driver.drop_database(credentials.spec_of(ctx.tenant))
+
+
+def mark_deleted(ctx: StepContext) -> None:
+    set_state(ctx, TenantState.DELETED, deleted_at=ctx.cp.clock.now(), health=ctx.tenant.health)
+
+
+STEPS: dict[JobKind, list[tuple[str, StepFn]]] = {
+    JobKind.PROVISION: [
+        ("create_database", create_database),
+        ("migrate", migrate),
+        ("seed_credentials", seed_credentials),
+        ("register", register_active),
+        ("verify", verify),
+        ("activate", activate),
+    ],
+    JobKind.SUSPEND: [("runtime_suspend", runtime_suspend), ("mark_suspended", mark_suspended)],
+    JobKind.RESUME: [("runtime_resume", runtime_resume), ("verify", verify), ("mark_active", mark_active)],
+    JobKind.DEPROVISION: [
+        ("runtime_suspend", runtime_suspend),
+        ("final_export", final_export),
+        ("schedule_purge", schedule_purge),
+    ],
+    JobKind.PURGE: [("unregister", unregister), ("drop_database", drop_database), ("mark_deleted", mark_deleted)],
+}
+
+# The tenant state while a job of this kind runs (None: unchanged until its last step).
+RUNNING_STATE: dict[JobKind, TenantState | None] = {
+    JobKind.PROVISION: TenantState.PROVISIONING,
+    JobKind.SUSPEND: None,
+    JobKind.RESUME: None,
+    JobKind.DEPROVISION: TenantState.DEPROVISIONING,
+    JobKind.PURGE: TenantState.DEPROVISIONING,
+}
+
+# Job kinds whose failure puts the tenant in ``failed`` (suspend/resume leave it as it was).
+FAILS_TENANT = frozenset({JobKind.PROVISION, JobKind.DEPROVISION, JobKind.PURGE})
+
+# From which states an operator may start each kind.
+ALLOWED_FROM: dict[JobKind, frozenset[TenantState]] = {
+    JobKind.PROVISION: frozenset({TenantState.REQUESTED}),
+    JobKind.SUSPEND: frozenset({TenantState.ACTIVE}),
+    JobKind.RESUME: frozenset({TenantState.SUSPENDED}),
+    JobKind.DEPROVISION: frozenset({TenantState.ACTIVE, TenantState.SUSPENDED, TenantState.FAILED}),
+}
