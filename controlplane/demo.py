@@ -10,10 +10,12 @@ from sqlalchemy.orm import Session
 from controlplane.accounts.models import Role, User
 from controlplane.accounts.passwords import hash_password
 from controlplane.config import Settings
+from controlplane.credentials.service import PLATFORM_AUTORISATIES, PLATFORM_CLIENT_ID, new_secret
+from controlplane.drivers.interfaces import ClientSpec, RuntimeStatus, SecretSpec, TenantSpec
+from controlplane.drivers.local import LocalDriver
+from controlplane.tenants import service as tenant_service
 from controlplane.tenants.models import Plan, Tenant, TenantState, Tier
 from tenant_runtime.config import RuntimeSettings
-from tenant_runtime.container import build_runtime
-from tenant_runtime.tenants import service as runtime_tenants
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,11 @@ DEMO_MUNICIPALITIES = (
     ("utrecht", "Gemeente Utrecht", "0344", "002220647", 374238),
     ("groningen", "Gemeente Groningen", "0014", "001589623", 238147),
 )
+DEMO_PLANS = (
+    ("basis", "Basis", "Gedeelde omgeving, vaste prijs per maand"),
+    ("inwoner", "Per inwoner", "Gedeelde omgeving, prijs per inwoner per jaar"),
+    ("dedicated", "Dedicated", "Eigen omgeving (namespace) per gemeente"),
+)
 DEMO_LOGINS = (
     DemoLogin("operator@zgw-cloud.local", DEMO_PASSWORD, Role.OPERATOR),
     DemoLogin("finance@zgw-cloud.local", DEMO_PASSWORD, Role.FINANCE),
@@ -43,15 +50,18 @@ def runtime_settings_for(settings: Settings) -> RuntimeSettings:
 
 
 def seed_demo(session: Session, settings: Settings) -> list[DemoLogin]:
-    """Create the demo (idempotent): plans, tenants registered and migrated in the local runtime, users."""
-    plan = session.scalar(select(Plan).where(Plan.code == "basis"))
-    if plan is None:
-        plan = Plan(code="basis", name="Basis", description="Gedeelde omgeving, vaste prijs per maand")
-        session.add(plan)
-        session.flush()
-    runtime_settings = runtime_settings_for(settings)
-    runtime_tenants.migrate_registry(runtime_settings.registry_url)
-    runtime = build_runtime(runtime_settings)
+    """Create the demo (idempotent): plans, two municipalities provisioned in the local runtime, users."""
+    plans = {}
+    for code, name, description in DEMO_PLANS:
+        plan = session.scalar(select(Plan).where(Plan.code == code))
+        if plan is None:
+            plan = Plan(code=code, name=name, description=description)
+            session.add(plan)
+            session.flush()
+        plans[code] = plan
+    provider = tenant_service.default_provider(session)
+    driver = LocalDriver(settings)
+    fernet = settings.fernet()
     try:
         tenants: dict[str, Tenant] = {}
         for slug, name, code, rsin, inhabitants in DEMO_MUNICIPALITIES:
@@ -64,17 +74,35 @@ def seed_demo(session: Session, settings: Settings) -> list[DemoLogin]:
                     rsin=rsin,
                     inhabitants=inhabitants,
                     tier=Tier.SHARED,
-                    plan_id=plan.id,
+                    plan_id=plans["basis"].id,
+                    provider_id=provider.id,
+                    platform_secret_encrypted=fernet.encrypt(new_secret().encode()).decode(),
                 )
                 session.add(tenant)
-            url = runtime_tenants.sqlite_tenant_url(runtime_settings.data_dir, slug)
-            runtime_tenants.create_tenant(runtime.registry, slug=slug, name=name, database_url=url)
+                session.flush()
+            spec = TenantSpec(slug=slug, name=name)
+            # The provisioning steps, run directly (the runtime is not serving yet, so no verification call).
+            driver.create_database(spec)
+            driver.migrate(spec)
+            driver.push_clients(
+                spec,
+                [
+                    ClientSpec(
+                        client_id=PLATFORM_CLIENT_ID,
+                        label="zgw-cloud platform (verificatie)",
+                        secrets=[SecretSpec(fernet.decrypt(tenant.platform_secret_encrypted.encode()).decode())],
+                        autorisaties=PLATFORM_AUTORISATIES,
+                    )
+                ],
+            )
+            driver.register(spec, RuntimeStatus.ACTIVE)
             tenant.state = TenantState.ACTIVE
-            tenant.api_base_url = f"{settings.runtime_public_url.rstrip('/')}/t/{slug}"
+            tenant.runtime_version = driver.runtime_version()
+            tenant.api_base_url = driver.api_base_url(spec)
             tenants[slug] = tenant
         session.flush()
     finally:
-        runtime.close()
+        driver.close()
     for login in DEMO_LOGINS:
         if session.scalar(select(User).where(User.email == login.email)) is None:
             session.add(

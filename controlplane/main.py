@@ -8,15 +8,33 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CollectorRegistry
 from starlette.middleware.sessions import SessionMiddleware
 
 from controlplane import __version__, health
+from controlplane.accounts import routes as accounts_routes
+from controlplane.audit import routes as audit_routes
 from controlplane.config import Settings, get_settings
 from controlplane.container import ControlPlane, build_controlplane
+from controlplane.credentials import routes as credentials_routes
 from controlplane.deps import LoginRequired
+from controlplane.jobs import routes as jobs_routes
+from controlplane.metrics import ControlPlaneCollector
+from controlplane.tenants import plans_routes
+from controlplane.tenants import routes as tenants_routes
 from controlplane.web import routes as web_routes
 from controlplane.web.templating import STATIC_DIR
+from tenant_runtime.core.handlers import install_handlers
 from tenant_runtime.logging import configure_logging
+
+API_ROUTERS = (
+    tenants_routes.router,
+    credentials_routes.router,
+    plans_routes.router,
+    jobs_routes.router,
+    audit_routes.router,
+    accounts_routes.router,
+)
 
 
 def create_app(settings: Settings | None = None, controlplane: ControlPlane | None = None) -> FastAPI:
@@ -30,6 +48,9 @@ def create_app(settings: Settings | None = None, controlplane: ControlPlane | No
 
     app = FastAPI(
         title="zgw-cloud control plane",
+        description="Onboard municipalities, manage their lifecycle, API credentials, users and audit log. "
+        "Authenticate with `Authorization: Bearer <API token>` (see POST /api/v1/tokens) or a web session "
+        "(then send `X-CSRF-Token` on writes).",
         version=__version__,
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
@@ -37,6 +58,9 @@ def create_app(settings: Settings | None = None, controlplane: ControlPlane | No
         redoc_url=None,
     )
     app.state.controlplane = cp
+    app.state.metrics_registry = CollectorRegistry(auto_describe=False)
+    app.state.metrics_registry.register(ControlPlaneCollector(cp))
+    install_handlers(app)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -46,7 +70,10 @@ def create_app(settings: Settings | None = None, controlplane: ControlPlane | No
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health.router)
-    app.include_router(web_routes.router)
+    for router in API_ROUTERS:
+        app.include_router(router)
+    for router in web_routes.ROUTERS:
+        app.include_router(router)
 
     @app.exception_handler(LoginRequired)
     async def _to_login(_: Request, __: LoginRequired) -> Response:

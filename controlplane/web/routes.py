@@ -52,3 +52,6 @@ def home(request: Request, user: WebUser, session: SessionDep) -> Response:
         query = query.where(Tenant.id == user.tenant_id)
     tenants = list(session.scalars(query))
     return templates.TemplateResponse(request, "home.html", {"user": user, "tenants": tenants})
+
+
+ROUTERS = (router,)

@@ -1,0 +1,119 @@
+"""``/api/v1/tenants``: municipalities and their lifecycle actions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from controlplane.deps import ControlPlaneDep, CurrentActor, IdempotencyKey, OperatorActor, SessionDep
+from controlplane.jobs import service as jobs
+from controlplane.jobs.models import JobKind
+from controlplane.jobs.schemas import JobOut
+from controlplane.tenants import service
+from controlplane.tenants.models import Tenant, TenantState
+from controlplane.tenants.schemas import TenantCreate, TenantList, TenantOut, TenantUpdate, TenantWithJob
+from tenant_runtime.core.problems import Problem
+
+router = APIRouter(prefix="/api/v1/tenants", tags=["tenants"])
+
+
+@router.get("", response_model=TenantList)
+def list_tenants(
+    actor: CurrentActor,
+    session: SessionDep,
+    status: Annotated[TenantState | None, Query(description="Only tenants in this status.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> TenantList:
+    statement = service.visible_tenants(actor)
+    if status is not None:
+        statement = statement.where(Tenant.state == status)
+    tenants = list(session.scalars(statement).unique())
+    return TenantList(count=len(tenants), results=[service.to_out(t) for t in tenants[offset : offset + limit]])
+
+
+@router.post("", response_model=TenantWithJob, status_code=201)
+def onboard(
+    request: Request,
+    response: Response,
+    data: TenantCreate,
+    actor: OperatorActor,
+    cp: ControlPlaneDep,
+    session: SessionDep,
+    idempotency_key: IdempotencyKey = None,
+) -> TenantWithJob:
+    fingerprint = jobs.fingerprint("POST", request.url.path, data.model_dump(mode="json"))
+    tenant, job, replayed = service.onboard(
+        cp, session, actor, data, idempotency_key=idempotency_key, request_fingerprint=fingerprint
+    )
+    session.commit()
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = f"/api/v1/tenants/{tenant.id}"
+    return TenantWithJob(tenant=service.to_out(tenant), job=JobOut.of(job) if job else None)
+
+
+@router.get("/{tenant_id}", response_model=TenantOut)
+def get_tenant(tenant_id: uuid.UUID, actor: CurrentActor, session: SessionDep) -> TenantOut:
+    return service.to_out(service.get_visible(session, actor, tenant_id))
+
+
+@router.patch("/{tenant_id}", response_model=TenantOut)
+def update_tenant(tenant_id: uuid.UUID, data: TenantUpdate, actor: CurrentActor, session: SessionDep) -> TenantOut:
+    tenant = service.get_visible(session, actor, tenant_id)
+    if not actor.may_manage_tenant(tenant.id):
+        raise Problem(403, "Uw rol mag deze gemeente niet wijzigen.", code="permission_denied")
+    service.update(session, actor, tenant, data)
+    session.commit()
+    return service.to_out(tenant)
+
+
+def _action(kind: JobKind, summary: str):  # type: ignore[no-untyped-def]
+    def start(
+        tenant_id: uuid.UUID,
+        request: Request,
+        response: Response,
+        actor: OperatorActor,
+        cp: ControlPlaneDep,
+        session: SessionDep,
+        idempotency_key: IdempotencyKey = None,
+    ) -> JobOut:
+        tenant = service.get_visible(session, actor, tenant_id)
+        fingerprint = jobs.fingerprint("POST", request.url.path, {})
+        job, replayed = service.start(
+            cp, session, actor, tenant, kind, idempotency_key=idempotency_key, request_fingerprint=fingerprint
+        )
+        session.commit()
+        if replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+        return JobOut.of(job)
+
+    router.add_api_route(
+        f"/{{tenant_id}}/{kind.value}",
+        start,
+        methods=["POST"],
+        response_model=JobOut,
+        status_code=202,
+        summary=summary,
+        name=f"tenant_{kind.value}",
+    )
+
+
+_action(JobKind.PROVISION, "Provision a tenant that was created without provisioning")
+_action(JobKind.SUSPEND, "Suspend: the runtime answers 403 for this tenant")
+_action(JobKind.RESUME, "Resume a suspended tenant")
+_action(
+    JobKind.DEPROVISION,
+    "Deprovision: suspend, write the final export, drop the data after the retention period",
+)
+
+
+@router.post("/{tenant_id}/retry", response_model=JobOut, status_code=202, summary="Retry the last failed job")
+def retry(tenant_id: uuid.UUID, actor: OperatorActor, cp: ControlPlaneDep, session: SessionDep) -> JobOut:
+    tenant = service.get_visible(session, actor, tenant_id)
+    job = service.retry(cp, session, actor, tenant)
+    session.commit()
+    return JobOut.of(job)
