@@ -66,7 +66,7 @@ class Catalogus(TenantBase):
 class ZaakType(Geldigheid, TenantBase):
     __tablename__ = "catalogi_zaaktype"
 
-    datum_begin_geldigheid: Mapped[date] = mapped_column(Date)  # type: ignore[assignment]
+    datum_begin_geldigheid: Mapped[date] = mapped_column(Date)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     uuid: Mapped[UUID] = mapped_column(Uuid, unique=True, default=uuid4)
@@ -270,7 +270,7 @@ class ZaakTypeInformatieObjectType(ZaakTypeSub, TenantBase):
 class InformatieObjectType(Geldigheid, TenantBase):
     __tablename__ = "catalogi_informatieobjecttype"
 
-    datum_begin_geldigheid: Mapped[date] = mapped_column(Date)  # type: ignore[assignment]
+    datum_begin_geldigheid: Mapped[date] = mapped_column(Date)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     uuid: Mapped[UUID] = mapped_column(Uuid, unique=True, default=uuid4)
@@ -292,7 +292,7 @@ class InformatieObjectType(Geldigheid, TenantBase):
 class BesluitType(Geldigheid, TenantBase):
     __tablename__ = "catalogi_besluittype"
 
-    datum_begin_geldigheid: Mapped[date] = mapped_column(Date)  # type: ignore[assignment]
+    datum_begin_geldigheid: Mapped[date] = mapped_column(Date)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     uuid: Mapped[UUID] = mapped_column(Uuid, unique=True, default=uuid4)
