@@ -22,7 +22,7 @@ class ControlPlaneCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily | HistogramMetricFamily]:
         with self.cp.sessions() as session:
-            by_state = dict(session.execute(select(Tenant.state, func.count()).group_by(Tenant.state)).tuples().all())
+            by_state = dict(session.execute(select(Tenant.state, func.count()).group_by(Tenant.state)).all())
             drift = session.scalar(select(func.count()).where(Tenant.health == Health.DRIFT)) or 0
             job_counts = session.execute(select(Job.kind, Job.status, func.count()).group_by(Job.kind, Job.status))
             finished = session.execute(
