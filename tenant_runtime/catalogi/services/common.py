@@ -152,11 +152,11 @@ def ensure_main_editable(obj: MainType, client: Client, patch_keys: set[str] | N
 
 
 def ensure_main_deletable(obj: MainType, client: Client) -> None:
+    """ztc-009: only concepts are deleted, unless with catalogi.geforceerd-verwijderen. The document lists no 400
+    for DELETE, so the refusal is a 409 (the object's state conflicts with the request)."""
     if obj.concept or forced_delete(client):
         return
-    raise validation_problem(
-        [InvalidParam("nonFieldErrors", "non-concept-object", "Alleen concepten kunnen worden verwijderd.")]
-    )
+    raise Problem(409, "Alleen concepten kunnen worden verwijderd.", code="non-concept-object")
 
 
 def ensure_zaaktype_editable(zaaktype: ZaakType, client: Client, *, deleting: bool = False) -> None:
@@ -165,11 +165,10 @@ def ensure_zaaktype_editable(zaaktype: ZaakType, client: Client, *, deleting: bo
         return
     if forced_delete(client) if deleting else forced_write(client):
         return
-    reason = (
-        "Objecten van een gepubliceerd zaaktype kunnen niet verwijderd worden."
-        if deleting
-        else "Het is niet toegestaan objecten van een gepubliceerd zaaktype aan te maken of te wijzigen."
-    )
+    if deleting:
+        reason = "Objecten van een gepubliceerd zaaktype kunnen niet verwijderd worden."
+        raise Problem(409, reason, code="non-concept-zaaktype")
+    reason = "Het is niet toegestaan objecten van een gepubliceerd zaaktype aan te maken of te wijzigen."
     raise validation_problem([InvalidParam("nonFieldErrors", "non-concept-zaaktype", reason)])
 
 
