@@ -123,5 +123,6 @@ def serialize_audit(entry: AuditTrailEntry) -> dict[str, Any]:
         "toelichting": entry.toelichting,
         "resourceWeergave": entry.resource_weergave,
         "aanmaakdatum": entry.aanmaakdatum.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "wijzigingen": {"oud": entry.oud, "nieuw": entry.nieuw},
+        # ``oud``/``nieuw`` are objects, never null, in the specs: a create has no ``oud``, a destroy no ``nieuw``.
+        "wijzigingen": {k: v for k, v in (("oud", entry.oud), ("nieuw", entry.nieuw)) if v is not None},
     }
