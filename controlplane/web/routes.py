@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from controlplane.accounts.models import Role, User
 from controlplane.accounts.passwords import verify_password
-from controlplane.deps import SessionDep, WebUser
-from controlplane.tenants.models import Tenant
+from controlplane.deps import SessionDep, WebUser, csrf_token
+from controlplane.web import operator, portal
+from controlplane.web.forms import CsrfChecked
 from controlplane.web.templating import templates
 
 router = APIRouter(tags=["web"], include_in_schema=False)
@@ -19,10 +20,12 @@ router = APIRouter(tags=["web"], include_in_schema=False)
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request) -> Response:
-    return templates.TemplateResponse(request, "login.html", {"error": None, "email": ""})
+    return templates.TemplateResponse(
+        request, "login.html", {"error": None, "email": "", "csrf_token": csrf_token(request)}
+    )
 
 
-@router.post("/login", response_class=HTMLResponse)
+@router.post("/login", response_class=HTMLResponse, dependencies=[CsrfChecked])
 def login(
     request: Request, session: SessionDep, email: Annotated[str, Form()], password: Annotated[str, Form()]
 ) -> Response:
@@ -31,27 +34,26 @@ def login(
         return templates.TemplateResponse(
             request,
             "login.html",
-            {"error": "Onbekend e-mailadres of onjuist wachtwoord.", "email": email},
+            {"error": "Onbekend e-mailadres of onjuist wachtwoord.", "email": email, "csrf_token": csrf_token(request)},
             status_code=401,
         )
     request.session.clear()
     request.session["user_id"] = str(user.id)
+    csrf_token(request)  # a fresh token for the new session
     return RedirectResponse("/", status_code=303)
 
 
-@router.post("/logout")
+@router.post("/logout", dependencies=[CsrfChecked])
 def logout(request: Request) -> Response:
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, user: WebUser, session: SessionDep) -> Response:
-    query = select(Tenant).order_by(Tenant.name)
+def home(user: WebUser) -> Response:
     if user.role is Role.MUNICIPALITY_ADMIN:
-        query = query.where(Tenant.id == user.tenant_id)
-    tenants = list(session.scalars(query))
-    return templates.TemplateResponse(request, "home.html", {"user": user, "tenants": tenants})
+        return RedirectResponse(f"/portal/{user.tenant_id}", status_code=303)
+    return RedirectResponse("/fleet", status_code=303)
 
 
-ROUTERS = (router,)
+ROUTERS = (router, operator.router, portal.router)

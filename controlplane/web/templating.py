@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 
-templates = Jinja2Templates(directory=TEMPLATES_DIR)
+
+def _csrf(request: Request) -> dict[str, Any]:
+    from controlplane.deps import csrf_token
+
+    return {"csrf_token": csrf_token(request)} if "session" in request.scope else {}
+
+
+templates = Jinja2Templates(directory=TEMPLATES_DIR, context_processors=[_csrf])

@@ -128,6 +128,7 @@ def test_session_cookie_writes_need_csrf_token(world: World) -> None:
     )
     assert response.status_code in (200, 303)
     assert client.get("/api/v1/me").json()["email"] == "operator@example.nl"
+    token = client.get("/fleet").text.split('name="csrf_token" value="')[1].split('"')[0]  # rotated at login
     refused = client.post("/api/v1/plans", json={"code": "via-cookie", "name": "C"})
     assert refused.status_code == 403 and refused.json()["code"] == "csrf_failed"
     accepted = client.post("/api/v1/plans", json={"code": "via-cookie", "name": "C"}, headers={"X-CSRF-Token": token})

@@ -95,8 +95,13 @@ class Platform:
 @pytest.fixture
 def platform(tmp_path: Path, postgres_server: PostgresServer, redis_url: str) -> Iterator[Platform]:
     settings = make_settings(tmp_path, postgres_server, celery_broker_url=redis_url, celery_visibility_timeout=3)
-    runtime = create_runtime(RuntimeSettings(environment="test", data_dir=tmp_path / "runtime",
-                                             registry_url=settings.runtime_registry_url, registry_cache_seconds=0))  # fmt: skip
+    runtime_settings = RuntimeSettings(
+        environment="test",
+        data_dir=tmp_path / "runtime",
+        registry_url=settings.runtime_registry_url,
+        registry_cache_seconds=0,
+    )
+    runtime = create_runtime(runtime_settings)
     with serve(runtime) as runtime_url:
         settings = settings.model_copy(update={"runtime_public_url": runtime_url})
         celery = create_celery(settings)

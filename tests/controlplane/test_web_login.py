@@ -10,6 +10,12 @@ from controlplane.db import unit_of_work
 from controlplane.demo import DEMO_PASSWORD, seed_demo
 
 
+def _login(client: TestClient, email: str, password: str):  # type: ignore[no-untyped-def]
+    page = client.get("/login").text
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
 def _seed(settings: Settings) -> None:
     cp = build_controlplane(settings)
     with unit_of_work(cp.sessions) as session:
@@ -30,7 +36,7 @@ def test_anonymous_is_sent_to_login(controlplane_client: TestClient) -> None:
 
 def test_wrong_password_is_refused(controlplane_client: TestClient, controlplane_settings: Settings) -> None:
     _seed(controlplane_settings)
-    response = controlplane_client.post("/login", data={"email": "operator@zgw-cloud.local", "password": "nope"})
+    response = _login(controlplane_client, "operator@zgw-cloud.local", "nope")
     assert response.status_code == 401
     assert "onjuist wachtwoord" in response.text
 
@@ -39,10 +45,10 @@ def test_operator_sees_all_municipalities_admin_only_own(
     controlplane_client: TestClient, controlplane_settings: Settings
 ) -> None:
     _seed(controlplane_settings)
-    controlplane_client.post("/login", data={"email": "operator@zgw-cloud.local", "password": DEMO_PASSWORD})
+    _login(controlplane_client, "operator@zgw-cloud.local", DEMO_PASSWORD)
     operator_page = controlplane_client.get("/").text
-    controlplane_client.post("/logout")
-    controlplane_client.post("/login", data={"email": "beheer@utrecht.demo", "password": DEMO_PASSWORD})
+    controlplane_client.cookies.clear()
+    _login(controlplane_client, "beheer@utrecht.demo", DEMO_PASSWORD)
     admin_page = controlplane_client.get("/").text
     assert "Gemeente Utrecht" in operator_page and "Gemeente Groningen" in operator_page
     assert "Gemeente Utrecht" in admin_page and "Gemeente Groningen" not in admin_page
