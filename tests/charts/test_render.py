@@ -217,12 +217,17 @@ def test_migrations_hook_can_be_disabled(helm: Helm) -> None:
     assert not helm.template(RUNTIME_CHART, sets=["migrations.enabled=false"]).of_kind("Job")
 
 
-@pytest.mark.parametrize(("chart", "values"), RUNTIME_CASES)
+NETWORK_POLICY_CASES = [
+    *RUNTIME_CASES,
+    pytest.param(CONTROLPLANE_CHART, CI["production-values"], id="zgw-controlplane-production-values"),
+]
+
+
+@pytest.mark.parametrize(("chart", "values"), NETWORK_POLICY_CASES)
 def test_network_policies_deny_by_default(helm: Helm, chart: Path, values: Path | None) -> None:
     rendered = _render(helm, chart, values)
-    policies = {
-        p["metadata"]["name"].removeprefix("zgw-zgw-tenant-runtime-"): p for p in rendered.of_kind("NetworkPolicy")
-    }
+    prefix = rendered.one("Deployment", "api")["metadata"]["name"] + "-"
+    policies = {p["metadata"]["name"].removeprefix(prefix): p for p in rendered.of_kind("NetworkPolicy")}
     assert set(policies) == {"default-deny", "allow-dns", "allow-ingress", "allow-egress"}
     deny = policies["default-deny"]["spec"]
     assert deny["policyTypes"] == ["Ingress", "Egress"]
@@ -273,6 +278,12 @@ def test_network_policy_destinations_are_configurable(helm: Helm) -> None:
     egress = next(p for p in default.of_kind("NetworkPolicy") if p["metadata"]["name"].endswith("allow-egress"))
     assert 9000 not in {port["port"] for rule in egress["spec"]["egress"] for port in rule["ports"]}
     assert not helm.template(RUNTIME_CHART, sets=["networkPolicy.enabled=false"]).of_kind("NetworkPolicy")
+    # the control plane's policies need the API server's address: off until configured
+    assert not _render(helm, CONTROLPLANE_CHART, None).of_kind("NetworkPolicy")
+    cp = _render(helm, CONTROLPLANE_CHART, CI["production-values"])
+    egress = next(p for p in cp.of_kind("NetworkPolicy") if p["metadata"]["name"].endswith("allow-egress"))
+    rules = {tuple(port["port"] for port in rule["ports"]): rule["to"] for rule in egress["spec"]["egress"]}
+    assert rules[(443, 6443)] == [{"ipBlock": {"cidr": "10.96.0.1/32"}}, {"ipBlock": {"cidr": "192.168.10.0/28"}}]
 
 
 def test_ingress_host_per_tenant_with_tls(helm: Helm) -> None:
