@@ -95,6 +95,10 @@ def test_api_probes_health_endpoints(helm: Helm, chart: Path, values: Path | Non
     assert main["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     assert main["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
     assert main["command"][main["command"].index("--port") + 1] == str(port)
+    # replicas spread over nodes (soft), selecting exactly the API's pods
+    [spread] = api["spec"]["template"]["spec"]["topologySpreadConstraints"]
+    assert spread["topologyKey"] == "kubernetes.io/hostname" and spread["whenUnsatisfiable"] == "ScheduleAnyway"
+    assert spread["labelSelector"]["matchLabels"] == api["spec"]["selector"]["matchLabels"]
 
 
 @pytest.mark.parametrize(("chart", "values"), ALL_CASES)
