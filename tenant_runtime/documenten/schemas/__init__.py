@@ -1,0 +1,1 @@
+"""Request models and response serializers of the Documenten API, one module per resource."""
