@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, SessionTransaction, object_session
 
 from tenant_runtime.core.outbox import OutboxMessage
 from tenant_runtime.logging import get_logger
@@ -43,8 +43,10 @@ def _after_commit(session: Session) -> None:
             log.exception("notificaties_wakeup_failed")
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_FLAG, None)
+def _after_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    # A rolled-back savepoint leaves the outer transaction's outbox messages in place.
+    if not previous_transaction.nested:
+        session.info.pop(_FLAG, None)
 
 
 def on_outbox_commit(callback: Callable[[str], None]) -> Callable[[], None]:
