@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from tenant_runtime.documenten.routes import bestandsdelen, enkelvoudiginformatieobjecten
+from tenant_runtime.documenten.routes import (
+    bestandsdelen,
+    enkelvoudiginformatieobjecten,
+    gebruiksrechten,
+    objectinformatieobjecten,
+    verzendingen,
+)
 
 router = APIRouter(prefix="/documenten/api/v1")
-router.include_router(enkelvoudiginformatieobjecten.router)
-router.include_router(bestandsdelen.router)
+for module in (enkelvoudiginformatieobjecten, bestandsdelen, gebruiksrechten, objectinformatieobjecten, verzendingen):
+    router.include_router(module.router)

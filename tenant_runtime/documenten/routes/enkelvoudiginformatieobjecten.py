@@ -106,7 +106,7 @@ def document_read(request: Request, uuid: str, session: SessionDep, urls: UrlsDe
     versie = service.versie_of(
         session, document, int_param(request, "versie"), datetime_param(request, "registratieOp")
     )
-    return etag_response(request, serialize_document(urls, document, versie))
+    return etag_response(request, serialize_document(urls, document, versie, parts_lock=True))
 
 
 async def _update(

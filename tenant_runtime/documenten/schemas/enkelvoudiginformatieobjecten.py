@@ -179,8 +179,10 @@ def serialize_document(
     versie: InformatieObjectVersie,
     *,
     with_lock: bool = False,
+    parts_lock: bool = False,
 ) -> dict[str, Any]:
-    """The document as of ``versie``; ``with_lock`` adds the lock (the create response of an upload in parts)."""
+    """The document as of ``versie``. ``with_lock`` adds the lock (create response of an upload in parts);
+    ``parts_lock`` puts it in the pending bestandsdelen (the retrieve schema ``SchemaEIO`` requires it there)."""
     url = document_url(urls, document)
     pending = versie.upload_id and versie.versie == document.versie
     data: dict[str, Any] = {
@@ -210,7 +212,8 @@ def serialize_document(
         "informatieobjecttype": informatieobjecttype_url(urls, document),
         "locked": bool(document.lock),
         "bestandsdelen": [
-            serialize_bestandsdeel(urls, deel, document.lock if with_lock else None) for deel in versie.bestandsdelen
+            serialize_bestandsdeel(urls, deel, document.lock if with_lock or parts_lock else None)
+            for deel in versie.bestandsdelen
         ]
         if pending
         else [],

@@ -21,6 +21,8 @@ from tenant_runtime.config import RuntimeSettings
 from tenant_runtime.container import build_runtime
 from tenant_runtime.main import create_app
 from tenant_runtime.storage import ContentStorage, storage_for
+from tenant_runtime.storage.local import LocalStorage
+from tenant_runtime.storage.s3 import S3Storage
 from tenant_runtime.tenants import service
 from tests.conftest import S3Bucket
 from tests.fixtures.services import PostgresServer
@@ -48,6 +50,17 @@ class Drc:
 
     def storage(self, tenant: ZgwTenant | None = None) -> ContentStorage:
         return storage_for(self.settings, (tenant or self.alpha).slug)
+
+    def stored_objects(self, tenant: ZgwTenant | None = None) -> list[str]:
+        """Everything in the tenant's content storage: files (local) or objects and open uploads (S3)."""
+        storage = self.storage(tenant)
+        if isinstance(storage, LocalStorage):
+            return sorted(str(p.relative_to(storage.root)) for p in storage.root.rglob("*") if p.is_file())
+        assert isinstance(storage, S3Storage)
+        client, bucket, prefix = storage.client, storage.bucket, storage.prefix
+        objects = client.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+        uploads = client.list_multipart_uploads(Bucket=bucket, Prefix=prefix).get("Uploads", [])
+        return sorted([str(o["Key"]) for o in objects] + [f"upload:{u['Key']}" for u in uploads])
 
     def iot(
         self, tenant: ZgwTenant | None = None, *, concept: bool = False, vertrouwelijkheid: str = "openbaar"
