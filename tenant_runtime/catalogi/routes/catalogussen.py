@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from tenant_runtime.catalogi import serializers
 from tenant_runtime.catalogi.models import Catalogus
 from tenant_runtime.catalogi.routes.common import JsonBody, ServicesDep, detail_response, read_scope, write_scope
-from tenant_runtime.catalogi.schemas import CatalogusIn, parse
+from tenant_runtime.catalogi.schemas import CatalogusIn, check_query, parse
 from tenant_runtime.catalogi.services import catalogus as service
 from tenant_runtime.catalogi.services.common import get_or_404
 from tenant_runtime.core.auth import Client
@@ -25,7 +25,9 @@ FILTERS = ("domein", "domein__in", "rsin", "rsin__in")
 
 @router.get("/catalogussen", response_model=None)
 def catalogus_list(request: Request, services: ServicesDep, _: Reader) -> dict[str, Any]:
-    query = service.list_query({name: request.query_params.get(name) for name in FILTERS})
+    params = {name: request.query_params.get(name) for name in FILTERS}
+    check_query(params)
+    query = service.list_query(params)
     out = services.out()
     return paginate(
         services.session,

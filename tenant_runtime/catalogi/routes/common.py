@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -16,7 +17,7 @@ from sqlalchemy import Select
 from starlette.responses import JSONResponse, Response
 
 from tenant_runtime.catalogi import serializers
-from tenant_runtime.catalogi.schemas import parse
+from tenant_runtime.catalogi.schemas import check_query, parse
 from tenant_runtime.catalogi.scopes import (
     COMPONENT,
     SCOPE_CATALOGI_FORCED_DELETE,
@@ -101,6 +102,14 @@ def detail_response(request: Request, body: dict[str, Any], head: bool = False) 
     return JSONResponse(body, headers={"ETag": etag})
 
 
+def retrieve_moment(request: Request) -> date | None:
+    """``datumGeldigheid`` of a retrieve; the document lists no 400 there, so an unreadable date means today."""
+    try:
+        return date_param("datumGeldigheid", request.query_params.get("datumGeldigheid"))
+    except Problem:
+        return None
+
+
 @dataclass(frozen=True)
 class Resource:
     """How one Catalogi resource maps onto its service functions."""
@@ -136,6 +145,7 @@ def register(router: APIRouter, res: Resource) -> None:
 
     def list_(request: Request, services: ServicesDep, client: Client = reader) -> dict[str, Any]:
         params = {name: request.query_params.get(name) for name in res.filters}
+        check_query(params)
         ctx = services.ctx(client)
         query = res.query(ctx, params)
         moment = date_param(res.list_moment, params.get(res.list_moment)) if res.list_moment else None
@@ -156,10 +166,8 @@ def register(router: APIRouter, res: Resource) -> None:
         return JSONResponse(payload, status_code=res.create_status, headers=headers)
 
     def retrieve(uuid: UUID, request: Request, services: ServicesDep, _client: Client = reader) -> Response:
-        moment = (
-            date_param("datumGeldigheid", request.query_params.get("datumGeldigheid")) if res.retrieve_moment else None
-        )
         obj = get_or_404(services.session, res.model, uuid)
+        moment = retrieve_moment(request) if res.retrieve_moment else None
         return detail_response(request, res.serialize(services.out(moment), obj))
 
     def headers(uuid: UUID, request: Request, services: ServicesDep, _client: Client = reader) -> Response:
