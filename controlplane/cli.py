@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from controlplane import cli_api
 from controlplane.config import Settings
 from tenant_runtime import cli as runtime_cli
 from tenant_runtime.db.migrate import alembic_config, upgrade
@@ -28,6 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8000, help="Control plane port (runtime: port + 1).")
     dev.add_argument("--no-demo", action="store_true", help="Do not seed the demo data.")
+    token = commands.add_parser("create-token", help="Create an API token for a user (local database access).")
+    token.add_argument("--email", required=True)
+    token.add_argument("--name", default="cli")
+    cli_api.register(commands)
     runtime_cli.register(commands)
     return parser
 
@@ -36,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "runtime":  # a runtime pod has only ZGW_RUNTIME_* settings, no control-plane secrets
         return runtime_cli.run(args)
+    if args.command in cli_api.COMMANDS:  # an API client: needs a URL and a token, no control-plane secrets
+        default_url = os.environ.get("ZGW_PUBLIC_URL") or str(Settings.model_fields["public_url"].default)
+        return cli_api.main(args, default_url)
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
     if args.command == "migrate":
@@ -52,7 +61,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         from controlplane.devserver import run_dev
 
         return run_dev(settings, host=args.host, port=args.port, demo=not args.no_demo)
+    if args.command == "create-token":
+        return _create_token(settings, args.email, args.name)
     return 2
+
+
+def _create_token(settings: Settings, email: str, name: str) -> int:
+    from sqlalchemy import func, select
+
+    from controlplane.accounts.actors import Actor
+    from controlplane.accounts.models import User
+    from controlplane.accounts.schemas import TokenCreate
+    from controlplane.accounts.service import issue_token
+    from controlplane.db import make_engine, make_session_factory, unit_of_work
+
+    engine = make_engine(settings.database_url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            user = session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+            if user is None:
+                print(f"error: no user {email}", file=sys.stderr)
+                return 1
+            _, plain = issue_token(session, Actor.for_user(user, "cli"), user, TokenCreate(name=name))
+    finally:
+        engine.dispose()
+    print(plain)
+    return 0
 
 
 def _seed(settings: Settings) -> list[object]:
