@@ -19,7 +19,7 @@ import httpx
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from tenant_runtime.core.problems import InvalidParam, validation_problem
+from tenant_runtime.core.problems import InvalidParam, Problem, validation_problem
 from tenant_runtime.core.resolver import REMOTE_TIMEOUT, ResolveError
 from tenant_runtime.core.urls import TenantUrls
 from tenant_runtime.documenten.models import InformatieObject, ObjectInformatieObject
@@ -320,14 +320,14 @@ def delete_relation(session: Session, ctx: WriteContext, relation: Relation) -> 
     if relation.stored is None or _source_lists_relation(
         ctx, relation.object_type, relation.object_url, document_url(ctx.urls, relation.document)
     ):
-        raise validation_problem(
-            [
-                InvalidParam(
-                    "nonFieldErrors",
-                    "remote-relation-exists",
-                    "De relatie bestaat nog in de bron van het object; verwijder die eerst.",
-                )
-            ]
+        # The operation declares no 400: a relation that still exists at its source is a 409 Conflict.
+        raise Problem(
+            409,
+            "De relatie bestaat nog in de bron van het object; verwijder die eerst.",
+            code="remote-relation-exists",
+            invalid_params=[
+                InvalidParam("nonFieldErrors", "remote-relation-exists", "De relatie bestaat nog in de bron.")
+            ],
         )
     oud = serialize_relation(ctx.urls, relation)
     session.delete(relation.stored)
