@@ -44,13 +44,18 @@ def test_dev_command_serves_both_apps(tmp_path: Path) -> None:
         else:
             raise AssertionError("zgwcloud dev did not come up")
         tenant = httpx.get(f"http://127.0.0.1:{port + 1}/t/utrecht/unknown-path")
-        login = httpx.post(
-            f"http://127.0.0.1:{port}/login",
-            data={"email": "operator@zgw-cloud.local", "password": "zgw-demo-2026"},
-        )
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as browser:  # keeps the session cookie
+            form = browser.get("/login").text
+            csrf = form.split('name="csrf_token" value="')[1].split('"')[0]
+            login = browser.post(
+                "/login",
+                data={"email": "operator@zgw-cloud.local", "password": "zgw-demo-2026", "csrf_token": csrf},
+            )
+            fleet = browser.get("/fleet")
         assert tenant.status_code == 404  # routed to the demo tenant (no such API path), not "unknown tenant"
         assert "tenant_not_found" not in tenant.text
         assert login.status_code == 303
+        assert "Gemeente Utrecht" in fleet.text and "Gemeente Groningen" in fleet.text
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=30)
