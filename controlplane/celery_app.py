@@ -4,6 +4,7 @@ default) tasks run in-process on a background worker thread over kombu's in-memo
 from __future__ import annotations
 
 import threading
+import time
 
 from celery import Celery
 
@@ -56,3 +57,29 @@ def start_embedded_worker(app: Celery = celery_app) -> threading.Thread:
         _embedded_worker = threading.Thread(target=worker.start, name="celery-embedded", daemon=True)
         _embedded_worker.start()
     return _embedded_worker
+
+
+_embedded_beat: threading.Thread | None = None
+
+
+def start_embedded_beat(app: Celery = celery_app, stop: threading.Event | None = None) -> threading.Thread:
+    """The embedded default's beat: a daemon thread that sends each periodic task of ``beat_schedule`` (which
+    the contexts register) at its interval to the in-process worker."""
+    global _embedded_beat
+    app.loader.import_default_modules()  # the tasks modules register their schedules on import
+    schedule = {name: (entry["task"], float(entry["schedule"])) for name, entry in app.conf.beat_schedule.items()}
+    stopped = stop or threading.Event()
+
+    def loop() -> None:
+        due = {name: time.monotonic() + interval for name, (_, interval) in schedule.items()}
+        while not stopped.wait(1.0):
+            now = time.monotonic()
+            for name, (task, interval) in schedule.items():
+                if now >= due[name]:
+                    app.send_task(task)
+                    due[name] = now + interval
+
+    if _embedded_beat is None or not _embedded_beat.is_alive():
+        _embedded_beat = threading.Thread(target=loop, name="celery-embedded-beat", daemon=True)
+        _embedded_beat.start()
+    return _embedded_beat

@@ -44,7 +44,7 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
 
 
 def run_dev(settings: Settings, *, host: str, port: int, demo: bool) -> int:
-    from controlplane.celery_app import start_embedded_worker
+    from controlplane.celery_app import start_embedded_beat, start_embedded_worker
     from controlplane.cli import _seed, migrate_controlplane
 
     migrate_controlplane(settings)
@@ -53,6 +53,7 @@ def run_dev(settings: Settings, *, host: str, port: int, demo: bool) -> int:
         _seed(settings)
     if settings.tasks_in_process:
         start_embedded_worker()
+        start_embedded_beat()  # reconcile and purge-after-retention, as the beat process would
     print(banner(host, port, demo), flush=True)
     asyncio.run(_serve(settings, host, port))
     return 0
