@@ -16,7 +16,7 @@ from controlplane.container import ControlPlane
 from controlplane.credentials import service as credentials
 from controlplane.drivers.interfaces import RuntimeStatus
 from controlplane.jobs.models import Job, JobKind
-from controlplane.tenants.models import Tenant, TenantState
+from controlplane.tenants.models import Health, Tenant, TenantState
 
 log = structlog.get_logger(__name__)
 
@@ -85,6 +85,9 @@ def activate(ctx: StepContext) -> None:
         ctx,
         TenantState.ACTIVE,
         failure_reason="",
+        health=Health.OK,  # the verification call just succeeded
+        health_detail="",
+        health_checked_at=ctx.cp.clock.now(),
         runtime_version=ctx.cp.driver.runtime_version(),
         api_base_url=ctx.cp.driver.api_base_url(credentials.spec_of(ctx.tenant)),
     )
@@ -104,7 +107,7 @@ def runtime_resume(ctx: StepContext) -> None:
 
 
 def mark_active(ctx: StepContext) -> None:
-    set_state(ctx, TenantState.ACTIVE, failure_reason="")
+    set_state(ctx, TenantState.ACTIVE, failure_reason="", health=Health.OK, health_checked_at=ctx.cp.clock.now())
 
 
 # --- deprovisioning -------------------------------------------------------------------------------
@@ -148,7 +151,7 @@ def drop_database(ctx: StepContext) -> None:
 
 
 def mark_deleted(ctx: StepContext) -> None:
-    set_state(ctx, TenantState.DELETED, deleted_at=ctx.cp.clock.now(), health=ctx.tenant.health)
+    set_state(ctx, TenantState.DELETED, deleted_at=ctx.cp.clock.now(), health=Health.UNKNOWN, health_detail="")
 
 
 STEPS: dict[JobKind, list[tuple[str, StepFn]]] = {
