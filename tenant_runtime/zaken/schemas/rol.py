@@ -89,8 +89,9 @@ def serialize_rol(urls: TenantUrls, rol: Rol, statussen: list[str] | None = None
         "contactpersoonRol": rol.contactpersoon_rol,
         "statussen": statussen or [],
     }
-    if not body["betrokkene"]:
-        del body["betrokkene"]  # optional, and an empty string is no URI
+    for key in ("betrokkene", "contactpersoonRol"):
+        if not body[key]:
+            del body[key]  # optional: an empty string is no URI, and allOf + nullable reads as "an object"
     if rol.betrokkene_identificatie is not None:
         body["betrokkeneIdentificatie"] = rol.betrokkene_identificatie
     return body
@@ -128,9 +129,11 @@ def serialize_zaakobject(urls: TenantUrls, zaakobject: ZaakObject) -> dict[str, 
         "objectTypeOverigeDefinitie": zaakobject.object_type_overige_definitie,
         "relatieomschrijving": zaakobject.relatieomschrijving,
     }
-    for key in ("object", "zaakobjecttype"):
+    # Optional fields without a value are left out: an empty string is no URI and does not match the pattern of
+    # objectTypeOverige, and the document's allOf + nullable groups read as "an object" to validators.
+    for key in ("object", "zaakobjecttype", "objectTypeOverige", "objectTypeOverigeDefinitie"):
         if not body[key]:
-            del body[key]  # optional, and an empty string is no URI
+            del body[key]
     if zaakobject.object_identificatie is not None:
         body["objectIdentificatie"] = zaakobject.object_identificatie
     return body

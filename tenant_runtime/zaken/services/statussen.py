@@ -86,6 +86,7 @@ def _check_closable(session: Session, zaak: Zaak) -> None:
     latest_version = (
         select(func.max(InformatieObjectVersie.versie))
         .where(InformatieObjectVersie.informatieobject_id == InformatieObject.id)
+        .correlate(InformatieObject)
         .scalar_subquery()
     )
     unset = session.scalar(
