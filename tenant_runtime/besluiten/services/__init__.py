@@ -1,0 +1,1 @@
+"""Business rules of the Besluiten API, one module per resource."""
