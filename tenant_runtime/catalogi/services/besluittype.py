@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, Text, cast, select
 from sqlalchemy.exc import IntegrityError
 
-from tenant_runtime.catalogi.models import BesluitType, Catalogus, InformatieObjectType
+from tenant_runtime.catalogi.models import RESOURCES, BesluitType, Catalogus, InformatieObjectType
 from tenant_runtime.catalogi.schemas import BesluitTypeIn
 from tenant_runtime.catalogi.services.common import (
     Ctx,
@@ -161,8 +161,6 @@ def _referenced(ctx: Ctx, raw: str | None, resource: str) -> list[Any] | None:
     """The object a zaaktypen/informatieobjecttypen URL filter names ([] when unknown, None when absent)."""
     if raw is None:
         return None
-    from tenant_runtime.catalogi.models import RESOURCES
-
     object_id = url_filter(ctx, resource, raw, resource)
     obj = ctx.session.get(RESOURCES[resource], object_id) if object_id not in (None, -1) else None
     return [] if obj is None else [obj]

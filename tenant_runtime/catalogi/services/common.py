@@ -11,7 +11,7 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from tenant_runtime.catalogi.models import BesluitType, Catalogus, InformatieObjectType, ZaakType
+from tenant_runtime.catalogi.models import RESOURCES, BesluitType, Catalogus, InformatieObjectType, ZaakType
 from tenant_runtime.catalogi.scopes import COMPONENT, SCOPE_CATALOGI_FORCED_DELETE, SCOPE_CATALOGI_FORCED_WRITE
 from tenant_runtime.core.auth import Client
 from tenant_runtime.core.outbox import publish
@@ -59,8 +59,6 @@ def local_object(ctx: Ctx, url: str, resource: str, name: str) -> Any:
         raise validation_problem([InvalidParam(name, "bad-url", "De URL verwijst niet naar deze Catalogi API.")])
     if ref.resource != resource:
         raise validation_problem([InvalidParam(name, "bad-url", f"De URL verwijst niet naar een {resource} object.")])
-    from tenant_runtime.catalogi.models import RESOURCES
-
     obj = ctx.session.scalar(select(RESOURCES[resource]).where(RESOURCES[resource].uuid == ref.uuid))
     if obj is None:
         raise validation_problem([InvalidParam(name, "does_not_exist", "Het object bestaat niet.")])
@@ -121,8 +119,6 @@ def url_filter(ctx: Ctx, name: str, raw: str | None, resource: str) -> int | Non
         if not raw.startswith(("http://", "https://")):
             raise validation_problem([InvalidParam(name, "invalid", "Voer een geldige URL in.")])
         return -1
-    from tenant_runtime.catalogi.models import RESOURCES
-
     model = RESOURCES[resource]
     found = ctx.session.scalar(select(model.id).where(model.uuid == ref.uuid))
     return found if found is not None else -1
@@ -258,8 +254,6 @@ def versions_on(
 def name_from_reference(ctx: Ctx, value: str, resource: str, key_name: str, catalogus_id: int, name: str) -> str:
     """A version-independent reference (1.3): a name, or the URL of one version of it (stored as its name).
     The name must exist in the catalogus (ztc-013)."""
-    from tenant_runtime.catalogi.models import RESOURCES
-
     model = RESOURCES[resource]
     if value.startswith(("http://", "https://")):
         obj = local_object(ctx, value, resource, name)

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from tenant_runtime.catalogi.models import ResultaatType, ZaakType
+from tenant_runtime.catalogi.models import InformatieObjectType, ResultaatType, ZaakType
 from tenant_runtime.catalogi.schemas import Afleidingswijze, BrondatumArchiefprocedureIn, ResultaatTypeIn
 from tenant_runtime.catalogi.services.common import Ctx, name_from_reference, url_of
 from tenant_runtime.catalogi.services.subtypes import (
@@ -147,8 +147,6 @@ def state(ctx: Ctx, obj: ResultaatType) -> dict[str, Any]:
 
 def _iot_urls(ctx: Ctx, obj: ResultaatType) -> list[str]:
     """Informatieobjecttypen are stored by omschrijving; as input state they are given back as names' versions."""
-    from tenant_runtime.catalogi.models import InformatieObjectType
-
     urls = []
     for name in obj.informatieobjecttype_omschrijvingen:
         version = ctx.session.scalar(

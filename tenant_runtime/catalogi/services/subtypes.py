@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 
 from tenant_runtime.catalogi.models import (
     Eigenschap,
+    InformatieObjectType,
     ResultaatType,
     RolType,
     StatusType,
@@ -371,8 +372,6 @@ def ziot_query(ctx: Ctx, params: dict[str, str | None]) -> Select[Any]:
         raise validation_problem([InvalidParam("richting", "invalid_choice", "Ongeldige keuze.")])
     iot = params.get("informatieobjecttype")
     if iot is not None and iot.startswith(("http://", "https://")):
-        from tenant_runtime.catalogi.models import InformatieObjectType
-
         iot_id = url_filter(ctx, "informatieobjecttype", iot, "informatieobjecttypen")
         found = ctx.session.get(InformatieObjectType, iot_id) if iot_id not in (None, -1) else None
         query = query.where(
