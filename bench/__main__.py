@@ -8,6 +8,8 @@ import sys
 # scenario → module with a ``main(argv) -> int``
 SCENARIOS: dict[str, str] = {
     "notificaties-delivery": "bench.notificaties_delivery",
+    "zaken-api": "bench.zaken_api",
+    "onboarding": "bench.onboarding",
 }
 
 
