@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from controlplane.accounts import tokens
@@ -73,8 +74,17 @@ def _unauthenticated(detail: str) -> Problem:
     return Problem(401, detail, code="not_authenticated", headers={"WWW-Authenticate": "Bearer"})
 
 
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiToken",
+    description="An API token (`zgwcp_...`, POST /api/v1/tokens or `zgwcloud create-token`). A logged-in web "
+    "session works too; writes then need the session's CSRF token in `X-CSRF-Token`.",
+)
+
+
 def current_actor(
     request: Request,
+    _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     session: SessionDep,
     cp: ControlPlaneDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,

@@ -3,6 +3,7 @@ what, and that a municipality admin never sees another municipality."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -145,3 +146,16 @@ def test_revoked_and_unknown_tokens_are_refused(world: World) -> None:
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
     assert client.get("/api/v1/me", headers={"Authorization": "Bearer zgwcp_nope"}).status_code == 401
     assert client.get("/api/v1/me", headers={"Authorization": "Basic abc"}).status_code == 401
+
+
+def test_openapi_documents_every_endpoint_and_the_token_scheme(world: World) -> None:
+    document = world.client.get("/api/v1/openapi.json").json()
+    assert document["components"]["securitySchemes"]["ApiToken"]["scheme"] == "bearer"
+    documented = {(method.upper(), path) for path, item in document["paths"].items() for method in item}
+    for method, template, *_ in CASES:
+        path = re.sub(r"\{(a|b|c)\}", "{tenant_id}", template)
+        path = re.sub(r"\{(ca|cb)\}", "{credential_id}", path)
+        path = path.replace("{ja}", "{job_id}").replace("{jb}", "{job_id}").replace("{u}", "{user_id}")
+        assert (method, path) in documented, (method, path)
+    onboard = document["paths"]["/api/v1/tenants"]["post"]
+    assert any(p["name"] == "Idempotency-Key" for p in onboard["parameters"])
