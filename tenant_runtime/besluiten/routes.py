@@ -168,10 +168,8 @@ def bio_create(
 
 
 @router.api_route("/besluitinformatieobjecten/{uuid}", methods=["GET", "HEAD"], response_model=None)
-def bio_read(
-    uuid: str, request: Request, session: SessionDep, urls: UrlsDep, resolver: ResolverDep, client: Reader
-) -> Response:
-    bio = informatieobjecten.get_bio(_context(request, session, urls, resolver, client), uuid)
+def bio_read(uuid: str, request: Request, session: SessionDep, urls: UrlsDep, client: Reader) -> Response:
+    bio = informatieobjecten.get_bio(session, uuid)
     require_besluit_access(client, urls, bio.besluit, SCOPE_BESLUITEN_ALLES_LEZEN)
     return cached_response(request, serialize_bio(urls, bio))
 
@@ -181,5 +179,5 @@ def bio_delete(
     uuid: str, request: Request, session: SessionDep, urls: UrlsDep, resolver: ResolverDep, client: Deleter
 ) -> Response:
     ctx = _context(request, session, urls, resolver, client)
-    informatieobjecten.delete_bio(ctx, informatieobjecten.get_bio(ctx, uuid))
+    informatieobjecten.delete_bio(ctx, informatieobjecten.get_bio(session, uuid))
     return Response(status_code=204)

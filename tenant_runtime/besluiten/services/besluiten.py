@@ -6,7 +6,6 @@ transaction (the zaakbesluit of the Zaken API); a change of zaak or a deletion u
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +33,7 @@ from tenant_runtime.besluiten.scopes import (
 )
 from tenant_runtime.besluiten.services.common import Context, audit, notify, required
 from tenant_runtime.core.audit import AuditTrailEntry
+from tenant_runtime.core.auth import Client
 from tenant_runtime.core.problems import InvalidParam, Problem, validation_problem
 from tenant_runtime.core.resolver import Resolved, ResolveError
 from tenant_runtime.core.urls import TenantUrls
@@ -63,7 +63,7 @@ PLAIN_FIELDS = (
 # --- reading ---------------------------------------------------------------------------------------------------
 
 
-def list_query(client: Any, urls: TenantUrls, filters: BesluitFilters) -> Select[Any]:
+def list_query(client: Client, urls: TenantUrls, filters: BesluitFilters) -> Select[Any]:
     """Besluiten the client may read (besluittype in its autorisaties, in SQL), filtered, oldest first."""
     allowed = allowed_besluittypen(client, urls, [SCOPE_BESLUITEN_ALLES_LEZEN])
     return select(Besluit).where(allowed.condition(), *filters.conditions()).order_by(Besluit.id)
@@ -120,17 +120,6 @@ def _immutable(name: str) -> InvalidParam:
     return InvalidParam(to_camel(name), "wijzigen-niet-toegestaan", "Dit veld mag niet gewijzigd worden.")
 
 
-@dataclass(frozen=True, slots=True)
-class _Zaak:
-    """The zaak a request names: this tenant's ``Zaak`` or a remote URL."""
-
-    resolved: Resolved
-
-    @property
-    def local(self) -> Any | None:
-        return self.resolved.local
-
-
 def _resolve_besluittype(ctx: Context, url: str, errors: list[InvalidParam]) -> catalog.TypeRef | None:
     """brc-001: the besluittype exists, is a besluittype and is published."""
     try:
@@ -145,7 +134,7 @@ def _resolve_besluittype(ctx: Context, url: str, errors: list[InvalidParam]) -> 
 
 def _resolve_zaak(
     ctx: Context, url: str, besluittype: catalog.TypeRef | None, errors: list[InvalidParam]
-) -> _Zaak | None:
+) -> Resolved | None:
     """The zaak exists, and (brc-007) the besluittype is one of its zaaktype's besluittypen."""
     try:
         zaak = catalog.resolve_zaak(ctx.resolver, url)
@@ -153,7 +142,7 @@ def _resolve_zaak(
         errors.append(exc.param("zaak"))
         return None
     if besluittype is None:
-        return _Zaak(zaak)
+        return zaak
     try:
         zaaktype = catalog.zaaktype_of_zaak(ctx.resolver, zaak)
     except ResolveError as exc:
@@ -165,7 +154,7 @@ def _resolve_zaak(
                 "nonFieldErrors", "zaaktype-mismatch", "Het besluittype hoort niet bij het zaaktype van de zaak."
             )
         )
-    return _Zaak(zaak)
+    return zaak
 
 
 def _current_besluittype(ctx: Context, besluit: Besluit) -> catalog.TypeRef:
@@ -176,6 +165,13 @@ def _current_besluittype(ctx: Context, besluit: Besluit) -> catalog.TypeRef:
         return catalog.resolve_type(ctx.resolver, besluit.besluittype_url, "besluittypen")
     except ResolveError as exc:
         raise validation_problem([exc.param("besluittype")]) from None
+
+
+def _zaak_changes(ctx: Context, besluit: Besluit, given: str) -> bool:
+    """Whether ``given`` (a URL, or empty for none) names another zaak than the besluit has."""
+    if not given:
+        return besluit.zaak_id is not None or bool(besluit.zaak_url)
+    return not _same_reference(ctx, given, besluit.zaak, besluit.zaak_url)
 
 
 def _same_reference(ctx: Context, given: str, local: Any | None, stored_url: str) -> bool:
@@ -303,11 +299,7 @@ def update_besluit(ctx: Context, besluit: Besluit, data: BesluitIn, *, partial: 
     if errors:
         raise validation_problem(errors)
 
-    zaak_changes = "zaak" in sent and not (
-        _same_reference(ctx, data.zaak, besluit.zaak, besluit.zaak_url)
-        if data.zaak
-        else not (besluit.zaak_id or besluit.zaak_url)
-    )
+    zaak_changes = "zaak" in sent and _zaak_changes(ctx, besluit, data.zaak)
     zaak = (
         _resolve_zaak(ctx, data.zaak, _current_besluittype(ctx, besluit), errors)
         if zaak_changes and data.zaak

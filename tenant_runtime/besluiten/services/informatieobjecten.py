@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
 from tenant_runtime.besluiten import catalog
 from tenant_runtime.besluiten.access import allowed_besluittypen, require_besluit_access
@@ -41,10 +42,9 @@ def list_query(client: Client, urls: TenantUrls, filters: BesluitInformatieObjec
     )
 
 
-def get_bio(ctx: Context, raw_uuid: str) -> BesluitInformatieObject:
-    bio = ctx.session.scalar(
-        select(BesluitInformatieObject).where(BesluitInformatieObject.uuid == parse_uuid(raw_uuid))
-    )
+def get_bio(session: Session, raw_uuid: str) -> BesluitInformatieObject:
+    query = select(BesluitInformatieObject).where(BesluitInformatieObject.uuid == parse_uuid(raw_uuid))
+    bio = session.scalar(query)
     if bio is None:
         raise not_found()
     return bio
