@@ -209,7 +209,11 @@ def _audit(entry: Any) -> dict[str, Any]:
 def audittrail_list(
     enkelvoudiginformatieobject_uuid: str, session: SessionDep, urls: UrlsDep, client: Reader
 ) -> list[dict[str, Any]]:
-    document = service.get_document(session, enkelvoudiginformatieobject_uuid)
+    # The operation documents no 404: the trail of an unknown (or deleted, drc-008) document is empty.
+    try:
+        document = service.get_document(session, enkelvoudiginformatieobject_uuid)
+    except Problem:
+        return []
     service.require_read(client, urls, document)
     return [_audit(entry) for entry in audit_entries(session, document.uuid)]
 

@@ -201,7 +201,6 @@ def serialize_document(
         "bestandsnaam": versie.bestandsnaam,
         "inhoud": f"{url}/download?versie={versie.versie}" if has_content(versie) else None,
         "bestandsomvang": versie.bestandsomvang,
-        "link": versie.link,
         "beschrijving": versie.beschrijving,
         "ontvangstdatum": _iso_date(versie.ontvangstdatum),
         "verzenddatum": _iso_date(versie.verzenddatum),
@@ -219,6 +218,8 @@ def serialize_document(
         else [],
         "trefwoorden": list(versie.trefwoorden or []),
     }
+    if versie.link:  # optional, and an empty string is no URI: left out when not set
+        data["link"] = versie.link
     if with_lock:
         data["lock"] = document.lock
     return data

@@ -18,7 +18,7 @@ AardRelatie = Literal["afzender", "geadresseerde"]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def _email(value: str | None) -> str | None:
+def _email(value: str) -> str:
     if value and not _EMAIL.match(value):
         raise PydanticCustomError("invalid", "Voer een geldig e-mailadres in.")
     return value
@@ -60,7 +60,7 @@ class VerzendingFields(RequestModel):
     buitenlands_correspondentieadres: BuitenlandsAdresIn | None = None
     correspondentie_postadres: PostadresIn | None = None
     faxnummer: str | None = Field(None, max_length=15)
-    emailadres: Annotated[str | None, AfterValidator(_email), Field(max_length=100)] = None
+    emailadres: Annotated[str, Field(max_length=100), AfterValidator(_email)] | None = None
     mijn_overheid: bool = False
     telefoonnummer: str | None = Field(None, max_length=15)
 
@@ -78,7 +78,7 @@ class VerzendingPatch(RequestModel):
     buitenlands_correspondentieadres: BuitenlandsAdresIn | None = None
     correspondentie_postadres: PostadresIn | None = None
     faxnummer: str | None = Field(None, max_length=15)
-    emailadres: Annotated[str | None, AfterValidator(_email), Field(max_length=100)] = None
+    emailadres: Annotated[str, Field(max_length=100), AfterValidator(_email)] | None = None
     mijn_overheid: bool | None = None
     telefoonnummer: str | None = Field(None, max_length=15)
 
