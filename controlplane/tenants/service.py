@@ -16,7 +16,7 @@ from controlplane.credentials.service import new_secret
 from controlplane.jobs import service as jobs
 from controlplane.jobs.models import Job, JobKind, JobStatus
 from controlplane.tenants import lifecycle
-from controlplane.tenants.models import HostingProvider, Plan, Tenant, TenantState
+from controlplane.tenants.models import HostingProvider, Plan, Tenant, TenantState, Tier
 from controlplane.tenants.schemas import API_ROOTS, MaintenanceWindow, TenantCreate, TenantOut, TenantUpdate
 from controlplane.tenants.validators import slug_from_name, validate_slug
 from tenant_runtime.core.problems import InvalidParam, Problem, validation_problem
@@ -133,6 +133,10 @@ def onboard(
         problems.append(InvalidParam("slug", "unique", f"De naam '{slug}' is al in gebruik."))
     if session.scalar(select(Tenant.id).where(Tenant.gemeentecode == data.gemeentecode)) is not None:
         problems.append(InvalidParam("gemeentecode", "unique", "Voor deze gemeentecode bestaat al een omgeving."))
+    if data.tier is Tier.DEDICATED and cp.driver.name == "local":
+        problems.append(
+            InvalidParam("tier", "unavailable-tier", "De dedicated tier vraagt de Kubernetes-driver (ZGW_DRIVER).")
+        )
     plan = _plan(session, data.plan)
     if problems:
         raise validation_problem(problems)

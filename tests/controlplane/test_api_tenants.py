@@ -36,6 +36,7 @@ def _invalid(response: Any) -> dict[str, str]:
         ({"slug": "Hoofd Letters"}, "slug", "invalid-slug"),
         ({"slug": "api"}, "slug", "reserved-slug"),
         ({"tier": "gold"}, "tier", "invalid_choice"),
+        ({"tier": "dedicated"}, "tier", "unavailable-tier"),  # the local driver serves the shared tier only
         ({"plan": "onbekend"}, "plan", "does_not_exist"),
         ({"gemeentecode": "0484"}, "gemeentecode", "unique"),  # tenant A's code
         ({"slug": "alphen"}, "slug", "unique"),
