@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, Response
 
 from tenant_runtime.core.audit import audit_entries, audit_entry, serialize_audit
 from tenant_runtime.core.deps import ResolverDep, SessionDep, UrlsDep
+from tenant_runtime.core.problems import Problem
 from tenant_runtime.zaken.access import require_zaak
 from tenant_runtime.zaken.models import KlantContact, Zaak, ZaakContactMoment, ZaakInformatieObject, ZaakVerzoek
 from tenant_runtime.zaken.routes.common import created, detail, page, readable_one
@@ -34,9 +36,16 @@ from tenant_runtime.zaken.schemas.relaties import (
 )
 from tenant_runtime.zaken.scopes import SCOPE_AUDITTRAILS_LEZEN, SCOPE_ZAKEN_ALLES_LEZEN
 from tenant_runtime.zaken.services import contacten, zaakeigenschappen, zaakinformatieobjecten
-from tenant_runtime.zaken.services.common import get_or_404, not_found, parse_uuid
+from tenant_runtime.zaken.services.common import get_or_404, invalid, not_found, parse_uuid
 
 router = APIRouter(tags=["zaakinformatieobjecten", "zaakeigenschappen", "klantcontacten", "audittrails"])
+
+
+def _zaak_or_none(session: Session, raw_uuid: str) -> Zaak | None:
+    try:
+        return get_or_404(session, Zaak, raw_uuid)
+    except Problem:
+        return None
 
 
 # --- zaakinformatieobjecten -------------------------------------------------------------------------------------
@@ -85,7 +94,9 @@ def zio_delete(uuid: str, session: SessionDep, _: RelatedDeleter, ctx: Ctx) -> R
 
 @router.get("/zaken/{zaak_uuid}/zaakeigenschappen", response_model=None)
 def zaakeigenschap_list(zaak_uuid: str, session: SessionDep, urls: UrlsDep, client: Reader) -> list[dict[str, Any]]:
-    zaak = get_or_404(session, Zaak, zaak_uuid)
+    zaak = _zaak_or_none(session, zaak_uuid)
+    if zaak is None:
+        return []  # the document lists no 404 for this list
     require_zaak(client, urls, zaak, [SCOPE_ZAKEN_ALLES_LEZEN])
     return [serialize_zaakeigenschap(urls, ze) for ze in zaakeigenschappen.list_for(session, zaak)]
 
@@ -100,7 +111,9 @@ def zaakeigenschap_create(
     _: Updater,
     ctx: Ctx,
 ) -> JSONResponse:
-    zaak = get_or_404(session, Zaak, zaak_uuid)
+    zaak = _zaak_or_none(session, zaak_uuid)
+    if zaak is None:  # the document lists no 404 for this create
+        raise invalid("zaak", "does_not_exist", "De zaak uit het pad bestaat niet.")
     ze = zaakeigenschappen.create_zaakeigenschap(session, ctx, resolver, zaak, data)
     return created(serialize_zaakeigenschap(urls, ze))
 
@@ -235,7 +248,9 @@ def zaakverzoek_delete(uuid: str, session: SessionDep, _: Bijwerker, ctx: Ctx) -
 
 @router.get("/zaken/{zaak_uuid}/audittrail", response_model=None)
 def audittrail_list(zaak_uuid: str, session: SessionDep, urls: UrlsDep, client: AuditReader) -> list[dict[str, Any]]:
-    zaak = get_or_404(session, Zaak, zaak_uuid)
+    zaak = _zaak_or_none(session, zaak_uuid)
+    if zaak is None:
+        return []  # the document lists no 404 here: an unknown (or destroyed) zaak has no audit trail
     require_zaak(client, urls, zaak, [SCOPE_AUDITTRAILS_LEZEN])
     return [serialize_audit(e) for e in audit_entries(session, zaak.uuid)]
 
