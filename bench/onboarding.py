@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -49,6 +50,7 @@ from tests.fixtures.services import PostgresServer, RedisServer
 
 BENCH_KEY = "zP3o0sVt0H8oX3f3a0m0b3Yy6c5V7Qe6J2pQm3JrXx8="  # a fixed Fernet key, benchmark only
 KANALEN = "/notificaties/api/v1/kanaal"
+STEP_LINE = re.compile(r"duration_ms=(?P<ms>\d+).*step=(?P<step>\w+).*tenant=(?P<tenant>[\w-]+)")
 
 
 @dataclass
@@ -124,7 +126,7 @@ class Bench:
             "ZGW_RUNTIME_DATA_DIR": str(workdir / "rt"),
             "ZGW_RUNTIME_PUBLIC_URL": self.runtime_url,
             "ZGW_CELERY_BROKER_URL": self.settings.celery_broker_url,
-            "ZGW_LOG_LEVEL": "WARNING",
+            "ZGW_LOG_LEVEL": "INFO",  # job_step_done events give the time per step
         }
         self.worker = ManagedProcess(
             "worker",
@@ -202,6 +204,14 @@ class Bench:
             token = make_jwt(credentials.PLATFORM_CLIENT_ID, secret)
             httpx.get(f"{self.runtime_url}/t/{slug}{KANALEN}", headers={"Authorization": f"Bearer {token}"})
 
+    def step_durations(self, slugs: set[str]) -> dict[str, float]:
+        """Mean seconds per provisioning step for these tenants, from the worker's ``job_step_done`` events."""
+        per_step: dict[str, list[float]] = {}
+        for line in self.worker.log.read_text(errors="replace").splitlines():
+            if "job_step_done" in line and (match := STEP_LINE.search(line)) and match["tenant"] in slugs:
+                per_step.setdefault(match["step"], []).append(int(match["ms"]) / 1000)
+        return {step: statistics.mean(values) for step, values in per_step.items()}
+
     def close(self) -> None:
         self.client.close()
         self.cp.close()
@@ -240,6 +250,8 @@ def main(argv: list[str]) -> int:
         bench.call_each(slugs)
         after = bench.runtime_rss_kb()
         per_tenant = (after - before) / max(1, len(slugs))
+        steps_sequential = bench.step_durations({r.slug for r in sequential})
+        steps_parallel = bench.step_durations({r.slug for r in parallel})
     finally:
         bench.close()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -250,6 +262,9 @@ def main(argv: list[str]) -> int:
     print(_summary(f"parallel {args.parallel}: onboard → active", [r.to_active for r in parallel]))
     print(_summary(f"parallel {args.parallel}: onboard → first ZGW call", [r.to_first_call for r in parallel]))
     print(f"parallel {args.parallel}: wall time for all {parallel_wall:.2f}s")
+    print("mean seconds per provisioning step (sequential / parallel):")
+    for step, seconds in steps_sequential.items():
+        print(f"  {step:<18} {seconds:6.2f}  {steps_parallel.get(step, float('nan')):6.2f}")
     print(f"provisioning runs per job: max {max(r.attempts for r in sequential + parallel)}")
     print(f"runtime RSS: {before / 1024:.1f} MiB with 1 active tenant, {after / 1024:.1f} MiB with "
           f"{len(slugs) + 1} (each called) → {per_tenant:.0f} KiB per additional active tenant")  # fmt: skip
