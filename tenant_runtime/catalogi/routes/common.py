@@ -95,7 +95,7 @@ def detail_response(request: Request, body: dict[str, Any], head: bool = False) 
     """200 with an ETag (HEAD: headers only); 304 when If-None-Match holds the current ETag."""
     etag = etag_of(body)
     wanted = {tag.strip() for tag in request.headers.get("if-none-match", "").split(",") if tag.strip()}
-    if etag in wanted or "*" in wanted:
+    if etag in wanted:
         return Response(status_code=304, headers={"ETag": etag})
     if head:
         return Response(status_code=200, headers={"ETag": etag}, media_type="application/json")
