@@ -23,8 +23,9 @@ from controlplane.metrics import ControlPlaneCollector
 from controlplane.tenants import plans_routes
 from controlplane.tenants import routes as tenants_routes
 from controlplane.web import routes as web_routes
-from controlplane.web.templating import STATIC_DIR
+from controlplane.web.templating import STATIC_DIR, error_page
 from tenant_runtime.core.handlers import install_handlers
+from tenant_runtime.core.problems import Problem
 from tenant_runtime.logging import configure_logging
 
 API_ROUTERS = (
@@ -74,6 +75,12 @@ def create_app(settings: Settings | None = None, controlplane: ControlPlane | No
         app.include_router(router)
     for router in web_routes.ROUTERS:
         app.include_router(router)
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> Response:
+        if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
+            return exc.response()
+        return error_page(request, exc)
 
     @app.exception_handler(LoginRequired)
     async def _to_login(_: Request, __: LoginRequired) -> Response:

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import structlog
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,8 @@ from controlplane.accounts.actors import Actor
 from controlplane.container import ControlPlane
 from controlplane.jobs.models import Job, JobKind, JobStatus
 from tenant_runtime.core.problems import Problem
+
+log = structlog.get_logger(__name__)
 
 UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
 
@@ -78,7 +81,10 @@ def dispatch_after_commit(cp: ControlPlane, session: Session, job_id: uuid.UUID)
     """Enqueue the job once the transaction that created it has committed (never a task for a rolled-back job)."""
 
     def _after_commit(_: Session) -> None:
-        cp.dispatch(job_id)
+        try:
+            cp.dispatch(job_id)
+        except Exception:  # broker unreachable: the job stays queued and the reconciler hands it out later
+            log.exception("job_dispatch_failed", job=str(job_id))
 
     event.listen(session, "after_commit", _after_commit, once=True)
 

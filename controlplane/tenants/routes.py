@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from controlplane.deps import ControlPlaneDep, CurrentActor, IdempotencyKey, OperatorActor, SessionDep
 from controlplane.jobs import service as jobs
-from controlplane.jobs.models import JobKind
+from controlplane.jobs.models import Job, JobKind
 from controlplane.jobs.schemas import JobOut
 from controlplane.tenants import service
 from controlplane.tenants.models import Tenant, TenantState
@@ -17,6 +20,16 @@ from controlplane.tenants.schemas import TenantCreate, TenantList, TenantOut, Te
 from tenant_runtime.core.problems import Problem
 
 router = APIRouter(prefix="/api/v1/tenants", tags=["tenants"])
+T = TypeVar("T")
+
+
+def retry_on_conflict(session: Session, attempt: Callable[[], T]) -> T:
+    """Run ``attempt``; after a unique-constraint race, roll back and run it once more (it then sees the winner)."""
+    try:
+        return attempt()
+    except IntegrityError:
+        session.rollback()
+        return attempt()
 
 
 @router.get("", response_model=TenantList)
@@ -45,10 +58,16 @@ def onboard(
     idempotency_key: IdempotencyKey = None,
 ) -> TenantWithJob:
     fingerprint = jobs.fingerprint("POST", request.url.path, data.model_dump(mode="json"))
-    tenant, job, replayed = service.onboard(
-        cp, session, actor, data, idempotency_key=idempotency_key, request_fingerprint=fingerprint
-    )
-    session.commit()
+
+    def attempt() -> tuple[Tenant, Job | None, bool]:
+        found = service.onboard(
+            cp, session, actor, data, idempotency_key=idempotency_key, request_fingerprint=fingerprint
+        )
+        session.commit()
+        return found
+
+    # A concurrent request with the same slug, code or Idempotency-Key won the race: answer as it would now.
+    tenant, job, replayed = retry_on_conflict(session, attempt)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/api/v1/tenants/{tenant.id}"
@@ -82,10 +101,15 @@ def _action(kind: JobKind, summary: str):  # type: ignore[no-untyped-def]
     ) -> JobOut:
         tenant = service.get_visible(session, actor, tenant_id)
         fingerprint = jobs.fingerprint("POST", request.url.path, {})
-        job, replayed = service.start(
-            cp, session, actor, tenant, kind, idempotency_key=idempotency_key, request_fingerprint=fingerprint
-        )
-        session.commit()
+
+        def attempt() -> tuple[Job, bool]:
+            found = service.start(
+                cp, session, actor, tenant, kind, idempotency_key=idempotency_key, request_fingerprint=fingerprint
+            )
+            session.commit()
+            return found
+
+        job, replayed = retry_on_conflict(session, attempt)
         if replayed:
             response.headers["Idempotent-Replayed"] = "true"
         response.headers["Location"] = f"/api/v1/jobs/{job.id}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -131,3 +132,15 @@ def test_audit_log_is_append_only(world: World) -> None:
             session.flush()
     with world.cp.engine.connect() as connection, pytest.raises(Exception, match="append-only"):
         connection.execute(text("DELETE FROM audit_log"))
+
+
+def test_concurrent_onboarding_with_one_key_makes_one_tenant(world: World) -> None:
+    headers = world.headers("operator", **{"Idempotency-Key": "race"})
+    with ThreadPoolExecutor(4) as pool:
+        responses = list(
+            pool.map(lambda _: world.client.post("/api/v1/tenants", json=VALID, headers=headers), range(4))
+        )
+    assert {r.status_code for r in responses} == {201}, [r.text for r in responses]
+    assert len({r.json()["job"]["id"] for r in responses}) == 1
+    with world.cp.sessions() as session:
+        assert session.query(Job).count() == 1

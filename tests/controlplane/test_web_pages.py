@@ -45,6 +45,8 @@ def test_forms_refuse_missing_csrf(world: World) -> None:
     login(client, "operator@example.nl")
     response = client.post("/tenants/new", data={"name": "Gemeente X", "gemeentecode": "0001"})
     assert response.status_code == 403 and response.json()["code"] == "csrf_failed"
+    page = client.post("/tenants/new", data={"name": "Gemeente X"}, headers={"Accept": "text/html"})
+    assert page.status_code == 403 and "<code>csrf_failed</code>" in page.text and 'role="alert"' in page.text
     response = client.post(f"/tenants/{world.tenant_a.id}/actions/provision", data={"csrf_token": "forged"})
     assert response.status_code == 403
     assert world.dispatched.jobs == []
