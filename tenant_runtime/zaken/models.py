@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from tenant_runtime.besluiten.models import Besluit
 from tenant_runtime.catalogi.models import Eigenschap, ResultaatType, RolType, StatusType, ZaakObjectType, ZaakType
 from tenant_runtime.core.resolver import register_local
 from tenant_runtime.db.base import TenantBase
@@ -306,6 +307,29 @@ class ZaakVerzoek(TenantBase):
     verzoek: Mapped[str] = mapped_column(String(1000), index=True)
 
     zaak: Mapped[Zaak] = relationship()
+
+
+class ZaakBesluit(TenantBase):
+    """A besluit taken in a zaak: a local besluit (kept in step by the Besluiten API via ``links.py``) or the URL
+    of a besluit in another Besluiten API. Revision ``zrc0002`` (after the besluiten tables)."""
+
+    __tablename__ = "zaken_zaakbesluit"
+    __table_args__ = (
+        _local_or_url("besluit"),
+        UniqueConstraint("zaak_id", "besluit_id", name="uq_zaken_zaakbesluit_local"),
+        UniqueConstraint("zaak_id", "besluit_url", name="uq_zaken_zaakbesluit_url"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[UUID] = mapped_column(Uuid, unique=True, default=uuid4)
+    zaak_id: Mapped[int] = mapped_column(ForeignKey("zaken_zaak.id", ondelete="CASCADE"), index=True)
+    besluit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("besluiten_besluit.id", ondelete="CASCADE"), default=None, index=True
+    )
+    besluit_url: Mapped[str] = mapped_column(String(1000), default="")
+
+    zaak: Mapped[Zaak] = relationship()
+    besluit: Mapped[Besluit | None] = relationship()
 
 
 def _load_zaak(session: Session, identifier: UUID) -> Zaak | None:

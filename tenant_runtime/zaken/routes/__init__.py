@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from tenant_runtime.zaken.routes import relaties, rollen, statussen, zaken
+from tenant_runtime.zaken.routes import besluiten, relaties, rollen, statussen, zaken
 
 router = APIRouter(prefix="/zaken/api/v1")
-for _module in (zaken, statussen, rollen, relaties):
+for _module in (zaken, statussen, rollen, relaties, besluiten):
     router.include_router(_module.router)

@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tenant_runtime.besluiten.models import Besluit
 from tenant_runtime.core.resolver import ResolveError, Resolver
 from tenant_runtime.logging import get_logger
 from tenant_runtime.zaken.catalog import ResultaattypeInfo
-from tenant_runtime.zaken.models import Zaak, ZaakEigenschap, ZaakObject
+from tenant_runtime.zaken.models import Zaak, ZaakBesluit, ZaakEigenschap, ZaakObject
 from tenant_runtime.zaken.schemas.common import parse_duration
 
 log = get_logger(__name__)
@@ -54,12 +55,16 @@ def _remote_attribute(resolver: Resolver, url: str, attribute: str) -> date | No
         return None
 
 
-def _besluit_dates(session: Session, zaak: Zaak, attribute: str) -> list[date | None]:
-    """``ingangsdatum``/``vervaldatum`` of the zaak's besluiten in this tenant."""
-    from tenant_runtime.besluiten.models import Besluit
-
-    besluiten = session.scalars(select(Besluit).where(Besluit.zaak_id == zaak.id))
-    return [getattr(b, attribute) for b in besluiten]
+def _besluit_dates(session: Session, resolver: Resolver, zaak: Zaak, attribute: str) -> list[date | None]:
+    """``ingangsdatum``/``vervaldatum`` of the zaak's besluiten: local ones and those registered by URL."""
+    dates: list[date | None] = [
+        getattr(b, attribute) for b in session.scalars(select(Besluit).where(Besluit.zaak_id == zaak.id))
+    ]
+    for url in session.scalars(
+        select(ZaakBesluit.besluit_url).where(ZaakBesluit.zaak_id == zaak.id, ZaakBesluit.besluit_url != "")
+    ):
+        dates.append(_remote_attribute(resolver, url, attribute))
+    return dates
 
 
 def _related_einddatums(session: Session, resolver: Resolver, zaak: Zaak) -> list[date | None]:
@@ -108,9 +113,9 @@ def brondatum(session: Session, resolver: Resolver, zaak: Zaak, rt: Resultaattyp
     if wijze == "gerelateerde_zaak":
         return _latest(_related_einddatums(session, resolver, zaak))
     if wijze == "ingangsdatum_besluit":
-        return _latest(_besluit_dates(session, zaak, "ingangsdatum"))
+        return _latest(_besluit_dates(session, resolver, zaak, "ingangsdatum"))
     if wijze == "vervaldatum_besluit":
-        return _latest(_besluit_dates(session, zaak, "vervaldatum"))
+        return _latest(_besluit_dates(session, resolver, zaak, "vervaldatum"))
     if wijze == "zaakobject":
         return _latest(_zaakobject_dates(session, resolver, zaak, rt))
     return None  # ander_datumkenmerk: set by hand

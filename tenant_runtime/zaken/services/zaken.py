@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, false, select
 from sqlalchemy.orm import Session
 
+from tenant_runtime.besluiten.models import Besluit
 from tenant_runtime.core.audit import AuditTrailEntry
 from tenant_runtime.core.auth import Client
-from tenant_runtime.core.problems import InvalidParam, validation_problem
+from tenant_runtime.core.problems import InvalidParam, Problem, validation_problem
 from tenant_runtime.core.resolver import ResolveError, Resolver
 from tenant_runtime.core.urls import TenantUrls
 from tenant_runtime.core.vertrouwelijkheid import Vertrouwelijkheid
@@ -323,6 +324,13 @@ def delete_zaak(session: Session, ctx: WriteContext, zaak: Zaak) -> None:
     removal is announced by its notification only)."""
     require_zaak(ctx.client, ctx.urls, zaak, [SCOPE_ZAKEN_ALLES_VERWIJDEREN])
     url = zaak_url(ctx.urls, zaak)
+    family = select(Zaak.id).where((Zaak.id == zaak.id) | (Zaak.hoofdzaak_id == zaak.id))
+    if session.scalar(select(Besluit.id).where(Besluit.zaak_id.in_(family)).limit(1)) is not None:
+        raise Problem(
+            409,
+            "Er zijn besluiten die naar deze zaak (of een deelzaak) verwijzen; ontkoppel of verwijder die eerst.",
+            code="pending-besluit-relation",
+        )
     zaak_uuids = [zaak.uuid, *session.scalars(select(Zaak.uuid).where(Zaak.hoofdzaak_id == zaak.id))]
     notify(session, ctx, zaak, resource=RESOURCE, resource_url=url, actie="destroy")
     session.execute(delete(AuditTrailEntry).where(AuditTrailEntry.hoofd_object_uuid.in_(zaak_uuids)))

@@ -1,7 +1,8 @@
 """Contract fuzzing on existing objects: the shared harness (tests/tenant_runtime/test_contract_fuzz.py) addresses
-random UUIDs, so its PUT/PATCH/GET of a Catalogi object mostly meet a 404. Here every detail operation runs on a
-real concept catalogus tree (catalogus, zaaktype with sub-types, informatieobjecttype, besluittype), so the update
-paths see generated bodies and must answer a documented status with a conforming body, never a 5xx."""
+random UUIDs and references, so its PUT/PATCH/GET of a Catalogi object mostly meet a 404 and its POSTs a bad
+reference. Here the operations run on a real concept catalogus tree (catalogus, zaaktype with sub-types,
+informatieobjecttype, besluittype), with the generated bodies' zaaktype/catalogus pointing into it, so the create
+and update paths see generated bodies and must answer a documented status with a conforming body, never a 5xx."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ class _Http:
 @pytest.fixture(scope="module")
 def tree(
     tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer
-) -> Iterator[tuple[str, dict[str, str], dict[str, str]]]:
+) -> Iterator[tuple[str, dict[str, str], dict[str, str], dict[str, str]]]:
     tmp: Path = tmp_path_factory.mktemp("ztcfuzz")
     registry_url = postgres_server.create_database("ztcfuzzreg")
     runtime_settings = RuntimeSettings(environment="test", data_dir=tmp, registry_url=registry_url)
@@ -127,7 +128,8 @@ def tree(
             "informatieobjecttypen": iots["results"][0]["url"],
             "besluittypen": besluittype["url"],
         }
-        yield tenant_base, headers, {k: v.rsplit("/", 1)[1] for k, v in uuids.items()}
+        refs = {"zaaktype": zaaktype["url"], "catalogus": catalogus}
+        yield tenant_base, headers, {k: v.rsplit("/", 1)[1] for k, v in uuids.items()}, refs
     runtime.close()
 
 
@@ -137,15 +139,19 @@ def _operations() -> list[str]:
     for operation in schema.get_all_operations():
         op = operation.ok()
         resource = op.path.strip("/").split("/")[0]
-        if op.method.upper() in ("GET", "PUT", "PATCH") and op.path.endswith("{uuid}") and resource in RESOURCES:
+        detail = op.method.upper() in ("GET", "PUT", "PATCH") and op.path.endswith("{uuid}")
+        create = op.method.upper() == "POST" and op.path == f"/{resource}"
+        if (detail or create) and resource in RESOURCES:
             labels.append(op.label)
     return labels
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("label", _operations())
-def test_detail_operations_on_existing_objects(tree: tuple[str, dict[str, str], dict[str, str]], label: str) -> None:
-    base, headers, uuids = tree
+def test_operations_on_existing_objects(
+    tree: tuple[str, dict[str, str], dict[str, str], dict[str, str]], label: str
+) -> None:
+    base, headers, uuids, refs = tree
     schema = schemathesis.openapi.from_path(spec_path("catalogi"))
     operation = schema.find_operation_by_label(label)
     resource = operation.path.strip("/").split("/")[0]
@@ -155,7 +161,11 @@ def test_detail_operations_on_existing_objects(tree: tuple[str, dict[str, str], 
     )
     @given(case=operation.as_strategy())
     def run(case: schemathesis.Case) -> None:
-        case.path_parameters = {**(case.path_parameters or {}), "uuid": uuids[resource]}
+        if "{uuid}" in operation.path:
+            case.path_parameters = {**(case.path_parameters or {}), "uuid": uuids[resource]}
+        if isinstance(case.body, dict):
+            # Point the references at the real tree, so bodies get past "unknown zaaktype/catalogus".
+            case.body = {**case.body, **{k: v for k, v in refs.items() if k in case.body}}
         response = case.call(base_url=f"{base}/catalogi/api/v1", headers=headers, timeout=30)
         case.validate_response(
             response, checks=[not_a_server_error, status_code_conformance, response_schema_conformance]

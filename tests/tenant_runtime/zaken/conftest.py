@@ -54,6 +54,8 @@ RESULTAATTYPEN: dict[str, dict[str, Any]] = {
     "hoofdzaak": {"archiefactietermijn": "P2Y"},
     "gerelateerde_zaak": {"archiefactietermijn": "P3Y"},
     "zaakobject": {"archiefactietermijn": "P4Y", "brondatum_objecttype": "adres", "brondatum_datumkenmerk": "datum"},
+    "ingangsdatum_besluit": {"archiefactietermijn": "P6Y"},
+    "vervaldatum_besluit": {"archiefactietermijn": "P7Y"},
 }
 
 
