@@ -3,8 +3,10 @@ with its record; temporary errors are retried by the caller (Celery), others fai
 
 from __future__ import annotations
 
+import importlib
 import time
 import uuid
+from functools import cache
 
 import structlog
 from sqlalchemy.orm import Session
@@ -14,13 +16,27 @@ from controlplane.audit import service as audit
 from controlplane.container import ControlPlane
 from controlplane.drivers.interfaces import TemporaryError
 from controlplane.jobs import service
-from controlplane.jobs.models import Job, JobStatus
+from controlplane.jobs.models import Job, JobKind, JobStatus
 from controlplane.tenants import lifecycle
 from controlplane.tenants.models import Tenant, TenantState
 
 log = structlog.get_logger(__name__)
 
 MAX_ATTEMPTS = 10
+# Modules that define job kinds (``JOB_DEFINITIONS``); each bounded context with jobs adds its own.
+JOB_MODULES = ("controlplane.tenants.lifecycle", "controlplane.backups.jobs")
+
+
+@cache
+def definitions() -> dict[JobKind, lifecycle.JobDefinition]:
+    found: dict[JobKind, lifecycle.JobDefinition] = {}
+    for name in JOB_MODULES:
+        found.update(importlib.import_module(name).JOB_DEFINITIONS)
+    return found
+
+
+def definition(kind: JobKind) -> lifecycle.JobDefinition:
+    return definitions()[kind]
 
 
 class JobBusy(Exception):
@@ -36,12 +52,12 @@ def run(cp: ControlPlane, job_id: uuid.UUID) -> JobStatus:
 
 
 def _start(cp: ControlPlane, session: Session, job: Job, tenant: Tenant) -> None:
-    steps = lifecycle.STEPS[job.kind]
+    steps = definition(job.kind).steps
     job.status = JobStatus.RUNNING
     job.attempts += 1
     job.steps_total = len(steps)
     job.started_at = job.started_at or cp.clock.now()
-    running_state = lifecycle.RUNNING_STATE[job.kind]
+    running_state = definition(job.kind).running_state
     if running_state is not None:
         ctx = lifecycle.StepContext(cp, session, job, tenant)
         lifecycle.set_state(ctx, running_state, failure_reason="")
@@ -60,7 +76,7 @@ def _run_locked(cp: ControlPlane, job_id: uuid.UUID) -> JobStatus:
         _start(cp, session, job, tenant)
         session.commit()
         log.info("job_started", job=str(job.id), kind=job.kind.value, tenant=tenant.slug, attempt=job.attempts)
-    for name, step in lifecycle.STEPS[job.kind]:
+    for name, step in definition(job.kind).steps:
         with cp.sessions() as session:
             step_job = session.get(Job, job_id)
             assert step_job is not None
@@ -118,9 +134,12 @@ def _fail(cp: ControlPlane, job_id: uuid.UUID, step: str, reason: str) -> JobSta
         job.status = JobStatus.FAILED
         job.error = f"{step}: {reason}"[:4000]
         job.finished_at = cp.clock.now()
-        if job.kind in lifecycle.FAILS_TENANT:
-            ctx = lifecycle.StepContext(cp, session, job, tenant)
+        kind = definition(job.kind)
+        ctx = lifecycle.StepContext(cp, session, job, tenant)
+        if kind.fails_tenant(job):
             lifecycle.set_state(ctx, TenantState.FAILED, failure_reason=f"{job.kind.value} ({job.error})"[:4000])
+        if kind.on_failure is not None:
+            kind.on_failure(ctx)
         audit.record(
             session,
             SYSTEM,

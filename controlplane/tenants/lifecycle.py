@@ -32,6 +32,26 @@ class StepContext:
 StepFn = Callable[[StepContext], None]
 
 
+def _never(_: Job) -> bool:
+    return False
+
+
+def _always(_: Job) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class JobDefinition:
+    """How the runner runs one job kind: its steps in order, the tenant state while it runs, whether its failure
+    puts the tenant in ``failed`` (asked with the failed job, so it can depend on the steps done), and what else
+    to record when it fails (e.g. a backup marked failed). Each context lists its kinds in ``JOB_DEFINITIONS``."""
+
+    steps: list[tuple[str, StepFn]]
+    running_state: TenantState | None = None
+    fails_tenant: Callable[[Job], bool] = _never
+    on_failure: StepFn | None = None
+
+
 def set_state(ctx: StepContext, state: TenantState, **changes: object) -> None:
     tenant = ctx.tenant
     before = tenant.state
@@ -191,4 +211,14 @@ ALLOWED_FROM: dict[JobKind, frozenset[TenantState]] = {
     JobKind.SUSPEND: frozenset({TenantState.ACTIVE}),
     JobKind.RESUME: frozenset({TenantState.SUSPENDED}),
     JobKind.DEPROVISION: frozenset({TenantState.ACTIVE, TenantState.SUSPENDED, TenantState.FAILED}),
+}
+
+
+JOB_DEFINITIONS: dict[JobKind, JobDefinition] = {
+    kind: JobDefinition(
+        steps=steps,
+        running_state=RUNNING_STATE[kind],
+        fails_tenant=_always if kind in FAILS_TENANT else _never,
+    )
+    for kind, steps in STEPS.items()
 }
