@@ -75,6 +75,76 @@ class Settings(BaseSettings):
     reconcile_interval_seconds: float = Field(
         300.0, gt=0, description="How often the beat schedule reconciles tenants against the runtime."
     )
+    # --- backups, restores, drills, exports (controlplane/backups) ---------------------------------
+    backup_target: Literal["local", "s3"] = Field(
+        "local",
+        description="Where backups and exports are stored: `local` (files below backup_local_dir, embedded "
+        "default) or `s3` (S3-compatible object storage).",
+    )
+    backup_local_dir: Path = Field(
+        Path(""), description="Directory of the local backup target. Empty: `backups` in the data dir."
+    )
+    backup_s3_endpoint_url: str = Field("", description="S3 endpoint of the backup target; empty: AWS S3.")
+    backup_s3_region: str = Field("us-east-1", description="S3 region of the backup target.")
+    backup_s3_access_key: str = Field("", description="S3 access key id; empty: boto3's default credential chain.")
+    backup_s3_secret_key: str = Field("", description="S3 secret access key of the backup target (never logged).")
+    backup_s3_bucket: str = Field("zgw-backups", description="S3 bucket of backups and exports (created if missing).")
+    backup_s3_prefix: str = Field("", description="Key prefix inside the bucket (e.g. `prod/`); empty: none.")
+    backup_platform_key: str = Field(
+        "",
+        description="Platform key (32 bytes, urlsafe base64) that wraps every tenant's backup data key (envelope "
+        "encryption). Required in production; elsewhere empty means derived from secret_key. Generate one with "
+        "`python -c 'import os,base64; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'`.",
+    )
+    backup_previous_platform_keys: list[str] = Field(
+        default_factory=list,
+        description="Earlier platform keys (JSON list), still accepted to unwrap the data keys of older backups "
+        "after a rotation.",
+    )
+    backup_chunk_size: int = Field(
+        1024 * 1024,
+        ge=64 * 1024,
+        le=64 * 1024 * 1024,
+        description="Bytes per authenticated-encryption chunk of a stored backup (what is in memory at once).",
+    )
+    backup_work_dir: Path = Field(
+        Path(""),
+        description="Scratch directory for database dumps while they are encrypted or restored. Empty: "
+        "`backup-work` in the data dir.",
+    )
+    backup_io_threads: int = Field(
+        8, ge=1, le=64, description="Document objects read or written in parallel during a backup or restore."
+    )
+    backup_verify_readback: bool = Field(
+        True,
+        description="After writing a backup, read every stored object back and compare its SHA-256 before the "
+        "backup counts as successful.",
+    )
+    backup_default_interval_hours: int = Field(
+        24, ge=0, description="Hours between scheduled backups for plans without a backup policy (0: none)."
+    )
+    backup_default_keep_daily: int = Field(
+        14, ge=0, description="Default retention: newest backup of each of the last N days."
+    )
+    backup_default_keep_weekly: int = Field(
+        8, ge=0, description="Default retention: newest backup of each of the last N ISO weeks."
+    )
+    backup_default_keep_monthly: int = Field(
+        12, ge=0, description="Default retention: newest backup of each of the last N calendar months."
+    )
+    backup_schedule_seconds: float = Field(
+        300.0, gt=0, description="How often the beat task starts due backups and enforces retention."
+    )
+    backup_drill_interval_hours: int = Field(
+        168, ge=0, description="Hours between restore drills of one tenant's latest backup (0: no drills)."
+    )
+    backup_drill_check_seconds: float = Field(
+        900.0, gt=0, description="How often the beat task looks for tenants whose restore drill is due."
+    )
+    backup_drill_concurrency: int = Field(1, ge=1, description="Restore drills running at the same time at most.")
+    backup_export_retention_days: int = Field(
+        7, ge=1, description="Days a municipality's export stays downloadable before it is deleted."
+    )
     public_url: str = Field("http://127.0.0.1:8000", description="Public base URL of the control plane.")
     log_level: str = Field("INFO", description="Log level.")
     log_json: bool = Field(False, description="Log JSON lines instead of key=value console output.")
@@ -87,6 +157,19 @@ class Settings(BaseSettings):
             self.runtime_registry_url = f"sqlite:///{(self.runtime_data_dir / 'registry.db').as_posix()}"
         if not str(self.export_dir) or str(self.export_dir) == ".":
             self.export_dir = self.data_dir / "exports"
+        if not str(self.backup_local_dir) or str(self.backup_local_dir) == ".":
+            self.backup_local_dir = self.data_dir / "backups"
+        if not str(self.backup_work_dir) or str(self.backup_work_dir) == ".":
+            self.backup_work_dir = self.data_dir / "backup-work"
+        if self.environment == "production" and not self.backup_platform_key:
+            raise ValueError("ZGW_BACKUP_PLATFORM_KEY must be set in production (32 urlsafe-base64 bytes)")
+        for key in filter(None, [self.backup_platform_key, *self.backup_previous_platform_keys]):
+            try:
+                valid = len(base64.urlsafe_b64decode(key.encode())) == 32
+            except ValueError:
+                valid = False
+            if not valid:
+                raise ValueError("ZGW_BACKUP_PLATFORM_KEY (and earlier keys) must be 32 urlsafe-base64 bytes")
         if self.environment == "production" and (self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32):
             raise ValueError("ZGW_SECRET_KEY must be set to a random value of 32+ characters in production")
         if self.environment != "development" and not self.encryption_key:
@@ -104,6 +187,13 @@ class Settings(BaseSettings):
             return Fernet(self.encryption_key.encode())
         digest = hashlib.sha256(b"zgwcloud-encryption:" + self.secret_key.encode()).digest()
         return Fernet(base64.urlsafe_b64encode(digest))
+
+    def backup_platform_keys(self) -> list[bytes]:
+        """The platform key that wraps new data keys first, then earlier ones (unset outside production: derived)."""
+        if not self.backup_platform_key:
+            return [hashlib.sha256(b"zgwcloud-backup-platform-key:" + self.secret_key.encode()).digest()]
+        keys = [self.backup_platform_key, *self.backup_previous_platform_keys]
+        return [base64.urlsafe_b64decode(k.encode()) for k in keys if k]
 
     @property
     def tasks_in_process(self) -> bool:
