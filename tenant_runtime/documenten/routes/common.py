@@ -14,9 +14,10 @@ from fastapi import Depends, Request
 from starlette.responses import Response
 
 from tenant_runtime.core.auth import Client
-from tenant_runtime.core.deps import CurrentTenant, ResolverDep, RuntimeDep, UrlsDep, require_scopes
+from tenant_runtime.core.deps import CurrentTenant, ResolverDep, RuntimeDep, SessionDep, UrlsDep, require_scopes
 from tenant_runtime.core.problems import InvalidParam, validation_problem
 from tenant_runtime.core.urls import TenantUrls
+from tenant_runtime.documenten.expand import Expander
 from tenant_runtime.documenten.scopes import (
     COMPONENT,
     SCOPE_DOCUMENTEN_AANMAKEN,
@@ -46,6 +47,13 @@ Deleter = Annotated[Client, Depends(require_scopes(COMPONENT, SCOPE_DOCUMENTEN_V
 Locker = Annotated[Client, Depends(require_scopes(COMPONENT, SCOPE_DOCUMENTEN_LOCK))]
 Unlocker = Annotated[Client, Depends(require_scopes(COMPONENT, *SCOPES_UNLOCK, any_of=True))]
 Uploader = Annotated[Client, Depends(require_scopes(COMPONENT, *SCOPES_BESTANDSDEEL, any_of=True))]
+
+
+def get_expander(request: Request, session: SessionDep, urls: UrlsDep, resolver: ResolverDep) -> Expander:
+    return Expander(session, urls, resolver, request.state.client)
+
+
+ExpanderDep = Annotated[Expander, Depends(get_expander)]
 
 
 def write_context(

@@ -14,12 +14,14 @@ from tenant_runtime.core.audit import audit_entries, audit_entry, serialize_audi
 from tenant_runtime.core.deps import SessionDep, UrlsDep
 from tenant_runtime.core.pagination import paginate
 from tenant_runtime.core.problems import Problem
-from tenant_runtime.documenten import filters
+from tenant_runtime.documenten import expand, filters
+from tenant_runtime.documenten.expand import Expander
 from tenant_runtime.documenten.models import InformatieObject
 from tenant_runtime.documenten.routes.body import parse_metadata, receive_document
 from tenant_runtime.documenten.routes.common import (
     Creator,
     Deleter,
+    ExpanderDep,
     Locker,
     Reader,
     StorageDep,
@@ -50,21 +52,34 @@ router = APIRouter(tags=["enkelvoudiginformatieobjecten"])
 
 
 @router.get(PATH, response_model=None)
-def document_list(request: Request, session: SessionDep, urls: UrlsDep, client: Reader) -> dict[str, Any]:
+def document_list(
+    request: Request, session: SessionDep, urls: UrlsDep, client: Reader, expander: ExpanderDep
+) -> dict[str, Any]:
     only_params(request, ("identificatie", "bronorganisatie", "trefwoorden", "expand", "page"))
+    paths = expand.parse(request.query_params.get("expand"), expand.DOCUMENT_PATHS, detail=False)
     query = filters.documenten(service.list_query(client, urls), request)
     return paginate(
         session,
         query,
         request,
         urls.base_url,
-        lambda documents: _serialize_page(session, urls, documents),
+        lambda documents: _serialize_page(session, urls, documents, expander, paths),
     )
 
 
-def _serialize_page(session: SessionDep, urls: UrlsDep, documents: Sequence[InformatieObject]) -> list[dict[str, Any]]:
+def _serialize_page(
+    session: SessionDep,
+    urls: UrlsDep,
+    documents: Sequence[InformatieObject],
+    expander: Expander | None = None,
+    paths: set[str] | None = None,
+) -> list[dict[str, Any]]:
     versies = service.current_versies(session, documents)
-    return [serialize_document(urls, document, versies[document.id]) for document in documents]
+    bodies = [serialize_document(urls, document, versies[document.id]) for document in documents]
+    if expander is not None and paths:
+        for body, document in zip(bodies, documents, strict=True):
+            expander.document(body, document, paths)
+    return bodies
 
 
 @router.post(f"{PATH}/_zoek", response_model=None)
@@ -99,14 +114,18 @@ async def document_create(
 
 
 @router.api_route(f"{PATH}/{{uuid}}", methods=["GET", "HEAD"], response_model=None)
-def document_read(request: Request, uuid: str, session: SessionDep, urls: UrlsDep, client: Reader) -> Response:
+def document_read(
+    request: Request, uuid: str, session: SessionDep, urls: UrlsDep, client: Reader, expander: ExpanderDep
+) -> Response:
     only_params(request, ("versie", "registratieOp", "expand"))
     document = service.get_document(session, uuid)
     service.require_read(client, urls, document)
+    paths = expand.parse(request.query_params.get("expand"), expand.DOCUMENT_PATHS, detail=True)
     versie = service.versie_of(
         session, document, int_param(request, "versie"), datetime_param(request, "registratieOp")
     )
-    return etag_response(request, serialize_document(urls, document, versie, parts_lock=True))
+    body = expander.document(serialize_document(urls, document, versie, parts_lock=True), document, paths)
+    return etag_response(request, body)
 
 
 async def _update(

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import JSONResponse, Response
 
 from tenant_runtime.core.deps import SessionDep, UrlsDep
-from tenant_runtime.documenten import filters
+from tenant_runtime.documenten import expand, filters
 from tenant_runtime.documenten.models import Gebruiksrechten
 from tenant_runtime.documenten.routes.common import (
     Creator,
     Deleter,
+    ExpanderDep,
     Reader,
     Updater,
     etag_response,
@@ -37,15 +38,21 @@ router = APIRouter(tags=["gebruiksrechten"])
 
 
 @router.get(PATH, response_model=None)
-def gebruiksrechten_list(request: Request, session: SessionDep, urls: UrlsDep, client: Reader) -> list[dict[str, Any]]:
+def gebruiksrechten_list(
+    request: Request, session: SessionDep, urls: UrlsDep, client: Reader, expander: ExpanderDep
+) -> list[dict[str, Any]]:
     only_params(request, ("informatieobject", "expand", *DATE_FILTERS))
+    paths = expand.parse(request.query_params.get("expand"), expand.RELATED_PATHS, detail=False)
     query = service.list_query(client, urls)
     if (url := url_param(request, "informatieobject")) is not None:
         document_uuid = local_uuid(urls, url, "documenten", "enkelvoudiginformatieobjecten")
         query = filters.informatieobject(query, Gebruiksrechten.informatieobject_id, document_uuid)
     query = filters.datetime_range(query, Gebruiksrechten.startdatum, "startdatum", request)
     query = filters.datetime_range(query, Gebruiksrechten.einddatum, "einddatum", request)
-    return [serialize_gebruiksrechten(urls, recht) for recht in session.scalars(query)]
+    return [
+        expander.related(serialize_gebruiksrechten(urls, recht), recht.informatieobject, paths)
+        for recht in session.scalars(query)
+    ]
 
 
 @router.post(PATH, status_code=201, response_model=None)
@@ -58,11 +65,15 @@ def gebruiksrechten_create(
 
 
 @router.api_route(f"{PATH}/{{uuid}}", methods=["GET", "HEAD"], response_model=None)
-def gebruiksrechten_read(request: Request, uuid: str, session: SessionDep, urls: UrlsDep, client: Reader) -> Response:
+def gebruiksrechten_read(
+    request: Request, uuid: str, session: SessionDep, urls: UrlsDep, client: Reader, expander: ExpanderDep
+) -> Response:
     only_params(request, ("expand",))
     recht = service.get(session, uuid)
     access.require(client, [SCOPE_DOCUMENTEN_LEZEN], urls, recht.informatieobject)
-    return etag_response(request, serialize_gebruiksrechten(urls, recht))
+    paths = expand.parse(request.query_params.get("expand"), expand.RELATED_PATHS, detail=True)
+    body = expander.related(serialize_gebruiksrechten(urls, recht), recht.informatieobject, paths)
+    return etag_response(request, body)
 
 
 @router.put(f"{PATH}/{{uuid}}", response_model=None)

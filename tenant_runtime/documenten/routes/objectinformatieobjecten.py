@@ -9,9 +9,11 @@ from starlette.responses import JSONResponse, Response
 
 from tenant_runtime.core.deps import SessionDep, UrlsDep
 from tenant_runtime.core.problems import Problem
+from tenant_runtime.documenten import expand
 from tenant_runtime.documenten.routes.common import (
     Creator,
     Deleter,
+    ExpanderDep,
     Reader,
     etag_response,
     local_uuid,
@@ -31,9 +33,10 @@ router = APIRouter(tags=["objectinformatieobjecten"])
 
 @router.get(PATH, response_model=None)
 def objectinformatieobject_list(
-    request: Request, session: SessionDep, urls: UrlsDep, client: Reader
+    request: Request, session: SessionDep, urls: UrlsDep, client: Reader, expander: ExpanderDep
 ) -> list[dict[str, Any]]:
     only_params(request, ("object", "informatieobject", "expand"))
+    paths = expand.parse(request.query_params.get("expand"), expand.RELATED_PATHS, detail=False)
     visible = access.visible_ids(client, [SCOPE_DOCUMENTEN_LEZEN], urls)
     document = None
     no_match = False
@@ -47,7 +50,9 @@ def objectinformatieobject_list(
     found = relations.list_relations(
         session, urls, visible, object_url=url_param(request, "object"), document=document, no_match=no_match
     )
-    return [relations.serialize_relation(urls, relation) for relation in found]
+    return [
+        expander.related(relations.serialize_relation(urls, relation), relation.document, paths) for relation in found
+    ]
 
 
 @router.post(PATH, status_code=201, response_model=None)
@@ -61,12 +66,14 @@ def objectinformatieobject_create(
 
 @router.api_route(f"{PATH}/{{uuid}}", methods=["GET", "HEAD"], response_model=None)
 def objectinformatieobject_read(
-    request: Request, uuid: str, session: SessionDep, urls: UrlsDep, client: Reader
+    request: Request, uuid: str, session: SessionDep, urls: UrlsDep, client: Reader, expander: ExpanderDep
 ) -> Response:
     only_params(request, ("expand",))
     relation = relations.get_relation(session, urls, uuid)
     access.require(client, [SCOPE_DOCUMENTEN_LEZEN], urls, relation.document)
-    return etag_response(request, relations.serialize_relation(urls, relation))
+    paths = expand.parse(request.query_params.get("expand"), expand.RELATED_PATHS, detail=True)
+    body = expander.related(relations.serialize_relation(urls, relation), relation.document, paths)
+    return etag_response(request, body)
 
 
 @router.delete(f"{PATH}/{{uuid}}", status_code=204, response_model=None)

@@ -10,11 +10,12 @@ from starlette.responses import JSONResponse, Response
 from tenant_runtime.core.deps import SessionDep, UrlsDep
 from tenant_runtime.core.pagination import paginate
 from tenant_runtime.core.problems import InvalidParam, validation_problem
-from tenant_runtime.documenten import filters
+from tenant_runtime.documenten import expand, filters
 from tenant_runtime.documenten.models import Verzending
 from tenant_runtime.documenten.routes.common import (
     Creator,
     Deleter,
+    ExpanderDep,
     Reader,
     Updater,
     etag_response,
@@ -34,8 +35,11 @@ router = APIRouter(tags=["verzendingen"])
 
 
 @router.get(PATH, response_model=None)
-def verzending_list(request: Request, session: SessionDep, urls: UrlsDep, client: Reader) -> dict[str, Any]:
+def verzending_list(
+    request: Request, session: SessionDep, urls: UrlsDep, client: Reader, expander: ExpanderDep
+) -> dict[str, Any]:
     only_params(request, ("aardRelatie", "informatieobject", "betrokkene", "expand", "page"))
+    paths = expand.parse(request.query_params.get("expand"), expand.RELATED_PATHS, detail=False)
     query = service.list_query(client, urls)
     if (aard := request.query_params.get("aardRelatie")) is not None:
         if aard not in ("afzender", "geadresseerde"):
@@ -46,7 +50,13 @@ def verzending_list(request: Request, session: SessionDep, urls: UrlsDep, client
         query = filters.informatieobject(query, Verzending.informatieobject_id, document_uuid)
     if (betrokkene := url_param(request, "betrokkene")) is not None:
         query = query.where(Verzending.betrokkene == betrokkene)
-    return paginate(session, query, request, urls.base_url, lambda rows: [serialize_verzending(urls, v) for v in rows])
+    return paginate(
+        session,
+        query,
+        request,
+        urls.base_url,
+        lambda rows: [expander.related(serialize_verzending(urls, v), v.informatieobject, paths) for v in rows],
+    )
 
 
 @router.post(PATH, status_code=201, response_model=None)
@@ -59,11 +69,15 @@ def verzending_create(
 
 
 @router.api_route(f"{PATH}/{{uuid}}", methods=["GET", "HEAD"], response_model=None)
-def verzending_read(request: Request, uuid: str, session: SessionDep, urls: UrlsDep, client: Reader) -> Response:
+def verzending_read(
+    request: Request, uuid: str, session: SessionDep, urls: UrlsDep, client: Reader, expander: ExpanderDep
+) -> Response:
     only_params(request, ("expand",))
     verzending = service.get(session, uuid)
     access.require(client, [SCOPE_DOCUMENTEN_LEZEN], urls, verzending.informatieobject)
-    return etag_response(request, serialize_verzending(urls, verzending))
+    paths = expand.parse(request.query_params.get("expand"), expand.RELATED_PATHS, detail=True)
+    body = expander.related(serialize_verzending(urls, verzending), verzending.informatieobject, paths)
+    return etag_response(request, body)
 
 
 @router.put(f"{PATH}/{{uuid}}", response_model=None)
