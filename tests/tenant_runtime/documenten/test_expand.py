@@ -34,7 +34,11 @@ def test_related_resources_expand_their_document_and_its_type(drc: Drc) -> None:
     document = drc.create(drc.admin, iot)
     recht = drc.http.post(
         f"{drc.api}/gebruiksrechten",
-        json={"informatieobject": document["url"], "startdatum": "2024-01-01T00:00:00Z", "omschrijvingVoorwaarden": "-"},
+        json={
+            "informatieobject": document["url"],
+            "startdatum": "2024-01-01T00:00:00Z",
+            "omschrijvingVoorwaarden": "-",
+        },
         headers=drc.admin,
     ).json()
     verzending = drc.http.post(
