@@ -145,6 +145,21 @@ class Settings(BaseSettings):
     backup_export_retention_days: int = Field(
         7, ge=1, description="Days a municipality's export stays downloadable before it is deleted."
     )
+    usage_max_batch_events: int = Field(
+        5000,
+        ge=1,
+        le=50000,
+        description="Most usage events a runtime may submit in one request (POST /api/v1/usage/events).",
+    )
+    usage_max_event_age_days: int = Field(
+        400, ge=1, description="Usage events for hours older than this many days are refused (a misconfigured clock)."
+    )
+    usage_stale_after_hours: int = Field(
+        3, ge=1, description="An active tenant whose latest usage hour is older than this is reported as stale."
+    )
+    usage_check_interval_seconds: float = Field(
+        900.0, gt=0, description="How often the beat checks every active tenant's usage for staleness."
+    )
     public_url: str = Field("http://127.0.0.1:8000", description="Public base URL of the control plane.")
     log_level: str = Field("INFO", description="Log level.")
     log_json: bool = Field(False, description="Log JSON lines instead of key=value console output.")

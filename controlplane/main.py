@@ -22,6 +22,7 @@ from controlplane.jobs import routes as jobs_routes
 from controlplane.metrics import ControlPlaneCollector
 from controlplane.tenants import plans_routes
 from controlplane.tenants import routes as tenants_routes
+from controlplane.usage import routes as usage_routes
 from controlplane.web import routes as web_routes
 from controlplane.web.templating import STATIC_DIR, error_page
 from tenant_runtime.core.handlers import install_handlers
@@ -35,6 +36,7 @@ API_ROUTERS = (
     jobs_routes.router,
     audit_routes.router,
     accounts_routes.router,
+    usage_routes.router,
 )
 
 

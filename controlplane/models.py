@@ -6,6 +6,15 @@ from controlplane.credentials import models as credentials_models
 from controlplane.db import Base
 from controlplane.jobs import models as jobs_models
 from controlplane.tenants import models as tenants_models
+from controlplane.usage import models as usage_models
 
 metadata = Base.metadata
-__all__ = ["accounts_models", "audit_models", "credentials_models", "jobs_models", "metadata", "tenants_models"]
+__all__ = [
+    "accounts_models",
+    "audit_models",
+    "credentials_models",
+    "jobs_models",
+    "metadata",
+    "tenants_models",
+    "usage_models",
+]

@@ -20,6 +20,7 @@ class Role(enum.StrEnum):
     OPERATOR = "operator"  # hosting provider: every tenant
     MUNICIPALITY_ADMIN = "municipality_admin"  # one tenant, self-service
     FINANCE = "finance"  # read-only usage and billing, every tenant
+    RUNTIME = "runtime"  # service account of a tenant runtime: submits usage events only (controlplane.usage)
 
 
 class User(Base):

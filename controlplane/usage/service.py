@@ -1,0 +1,480 @@
+"""The usage ledger: ingesting runtime events, aggregates per billing period, drill-down, corrections and the
+runtime service accounts.
+
+Every aggregate is a sum over ledger rows, so compensating entries (corrections) are part of every number: the
+value of a meter for a tenant and hour is the sum of the quantities of its rows (usage plus corrections).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import structlog
+from sqlalchemy import Select, Table, and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from controlplane.accounts.actors import Actor
+from controlplane.accounts.models import ApiToken, Role, User
+from controlplane.accounts.passwords import hash_password
+from controlplane.accounts.tokens import create_token
+from controlplane.audit import service as audit
+from controlplane.tenants.models import Tenant, Tier
+from controlplane.usage.models import EntryKind, RuntimeAccount, UsageEntry
+from controlplane.usage.schemas import UsageEventIn
+from tenant_runtime.core.problems import InvalidParam, Problem, validation_problem
+from tenant_runtime.metering.events import Meter, hour_of
+
+log = structlog.get_logger(__name__)
+
+RUNTIME_EMAIL_DOMAIN = "runtime.zgw-cloud.internal"
+EMBEDDED_RUNTIME = "embedded"  # name of the embedded default's runtime account and token
+
+
+# --- aggregates ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PeriodUsage:
+    """What a tenant used in ``[start, end)`` (hours whose start lies in the period), corrections included."""
+
+    tenant_id: uuid.UUID
+    start: datetime
+    end: datetime
+    hours: int = 0  # hours in the period
+    api_calls: dict[tuple[str, str], int] = field(default_factory=dict)  # (component, operation) → count
+    api_calls_total: int = 0
+    stored_byte_hours: int = 0  # sum over the period's hours of the stored-bytes gauge
+    sampled_hours: int = 0  # hours with a stored-bytes value (``hours`` minus gaps)
+    max_stored_bytes: int = 0
+    zaken: int = 0  # latest gauge in the period
+    documenten: int = 0  # latest gauge in the period
+    active_clients: set[str] = field(default_factory=set)  # distinct client ids active in the period
+
+
+def period_hours(start: datetime, end: datetime) -> int:
+    return max(int((end - start).total_seconds() // 3600), 0)
+
+
+def _in_period(start: datetime, end: datetime, tenant_ids: Collection[uuid.UUID] | None) -> list[Any]:
+    conditions: list[Any] = [UsageEntry.hour >= start, UsageEntry.hour < end]
+    if tenant_ids is not None:
+        conditions.append(UsageEntry.tenant_id.in_(list(tenant_ids)))
+    return conditions
+
+
+def fleet_usage(
+    session: Session, start: datetime, end: datetime, tenant_ids: Collection[uuid.UUID] | None = None
+) -> dict[uuid.UUID, PeriodUsage]:
+    """``PeriodUsage`` of many tenants at once (every tenant with ledger rows in the period, or ``tenant_ids``)
+    in a handful of aggregate queries — the month close of the whole fleet."""
+    if tenant_ids is not None and not tenant_ids:
+        return {}
+    hours = period_hours(start, end)
+    usages: dict[uuid.UUID, PeriodUsage] = {}
+
+    def usage_of(tenant_id: uuid.UUID) -> PeriodUsage:
+        if tenant_id not in usages:
+            usages[tenant_id] = PeriodUsage(tenant_id, start, end, hours)
+        return usages[tenant_id]
+
+    for tenant_id in tenant_ids or ():
+        usage_of(tenant_id)
+    where = _in_period(start, end, tenant_ids)
+    E = UsageEntry  # noqa: N806 - a short alias keeps the aggregate queries readable
+
+    calls = session.execute(
+        select(E.tenant_id, E.component, E.operation, func.sum(E.quantity))
+        .where(*where, E.meter == Meter.API_CALLS.value)
+        .group_by(E.tenant_id, E.component, E.operation)
+    )
+    for tenant_id, component, operation, count in calls:
+        usage = usage_of(tenant_id)
+        usage.api_calls[(component, operation)] = int(count)
+        usage.api_calls_total += int(count)
+
+    # Gauges: the value per hour is the sum of that hour's rows (a sample plus its corrections).
+    per_hour = (
+        select(E.tenant_id, E.meter, E.hour, func.sum(E.quantity).label("value"))
+        .where(*where, E.meter.in_([Meter.STORED_BYTES.value, Meter.ZAKEN.value, Meter.DOCUMENTEN.value]))
+        .group_by(E.tenant_id, E.meter, E.hour)
+        .subquery()
+    )
+    stored = session.execute(
+        select(per_hour.c.tenant_id, func.sum(per_hour.c.value), func.count(), func.max(per_hour.c.value))
+        .where(per_hour.c.meter == Meter.STORED_BYTES.value)
+        .group_by(per_hour.c.tenant_id)
+    )
+    for tenant_id, byte_hours, sampled, maximum in stored:
+        usage = usage_of(tenant_id)
+        usage.stored_byte_hours, usage.sampled_hours, usage.max_stored_bytes = int(byte_hours), sampled, int(maximum)
+
+    last_hour = (
+        select(per_hour.c.tenant_id, per_hour.c.meter, func.max(per_hour.c.hour).label("hour"))
+        .where(per_hour.c.meter.in_([Meter.ZAKEN.value, Meter.DOCUMENTEN.value]))
+        .group_by(per_hour.c.tenant_id, per_hour.c.meter)
+        .subquery()
+    )
+    latest = session.execute(
+        select(per_hour.c.tenant_id, per_hour.c.meter, per_hour.c.value).join(
+            last_hour,
+            and_(
+                last_hour.c.tenant_id == per_hour.c.tenant_id,
+                last_hour.c.meter == per_hour.c.meter,
+                last_hour.c.hour == per_hour.c.hour,
+            ),
+        )
+    )
+    for tenant_id, meter, value in latest:
+        setattr(usage_of(tenant_id), str(meter), int(value))
+
+    # A client counts when its marks of some hour sum to more than zero (a correction can take one back).
+    marks = (
+        select(E.tenant_id, E.client_id)
+        .where(*where, E.meter == Meter.ACTIVE_CLIENT.value)
+        .group_by(E.tenant_id, E.client_id, E.hour)
+        .having(func.sum(E.quantity) > 0)
+        .subquery()
+    )
+    for tenant_id, client_id in session.execute(select(marks.c.tenant_id, marks.c.client_id).distinct()):
+        usage_of(tenant_id).active_clients.add(client_id)
+    return usages
+
+
+def period_usage(session: Session, tenant_id: uuid.UUID, start: datetime, end: datetime) -> PeriodUsage:
+    """What one tenant used in ``[start, end)``, corrections included (see ``PeriodUsage``)."""
+    return fleet_usage(session, start, end, [tenant_id])[tenant_id]
+
+
+# --- drill-down ---------------------------------------------------------------------------------------------
+
+
+def entries_query(
+    tenant_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    *,
+    meter: Meter | None = None,
+    kind: EntryKind | None = None,
+) -> Select[UsageEntry]:
+    """The ledger entries behind a tenant's period (hour, then recording order)."""
+    statement = select(UsageEntry).where(UsageEntry.tenant_id == tenant_id, *_in_period(start, end, None))
+    if meter is not None:
+        statement = statement.where(UsageEntry.meter == meter.value)
+    if kind is not None:
+        statement = statement.where(UsageEntry.kind == kind.value)
+    return statement.order_by(UsageEntry.hour, UsageEntry.id)
+
+
+def period_entries(
+    session: Session,
+    tenant_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    *,
+    meter: Meter | None = None,
+    kind: EntryKind | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[int, list[UsageEntry]]:
+    """How many entries lie behind a tenant's period, and (a page of) them."""
+    statement = entries_query(tenant_id, start, end, meter=meter, kind=kind)
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    return total, list(session.scalars(statement.limit(limit).offset(offset)))
+
+
+def check_period(start: datetime, end: datetime) -> None:
+    problems = []
+    if start.tzinfo is None:
+        problems.append(InvalidParam("start", "invalid", "Geef een tijdstip met tijdzone (bijv. 2026-11-01T00:00Z)."))
+    if end.tzinfo is None:
+        problems.append(InvalidParam("end", "invalid", "Geef een tijdstip met tijdzone (bijv. 2026-12-01T00:00Z)."))
+    if not problems and end <= start:
+        problems.append(InvalidParam("end", "invalid", "Het einde ligt na het begin."))
+    if not problems and end - start > timedelta(days=3660):
+        problems.append(InvalidParam("end", "max_value", "Een periode is hooguit tien jaar."))
+    if problems:
+        raise validation_problem(problems)
+
+
+# --- corrections --------------------------------------------------------------------------------------------
+
+
+def record_correction(
+    session: Session,
+    actor: Actor,
+    tenant_id: uuid.UUID,
+    *,
+    corrects_event_id: uuid.UUID,
+    quantity: int,
+    reason: str,
+    event_id: uuid.UUID | None = None,
+) -> tuple[UsageEntry, bool]:
+    """Append a compensating entry for ``corrects_event_id`` (signed ``quantity``); returns it and whether it was
+    new. Never changes an entry. The corrected entry plus its corrections may not drop below 0 (nor rise above 1
+    for an active-client mark). Repeating a request with the same ``event_id`` returns the first correction."""
+    if event_id is not None:
+        existing = session.scalar(select(UsageEntry).where(UsageEntry.event_id == event_id))
+        if existing is not None:
+            same = (
+                existing.kind == EntryKind.CORRECTION.value
+                and existing.tenant_id == tenant_id
+                and existing.corrects_event_id == corrects_event_id
+                and existing.quantity == quantity
+            )
+            if not same:
+                raise Problem(409, "Deze event_id is al gebruikt voor een andere boeking.", code="event_id_in_use")
+            return existing, False
+    target = session.scalar(
+        select(UsageEntry).where(UsageEntry.event_id == corrects_event_id).with_for_update()  # serialises corrections
+    )
+    if target is None or target.tenant_id != tenant_id:
+        raise validation_problem(
+            [InvalidParam("corrects_event_id", "does_not_exist", "Deze gemeente heeft geen boeking met dit id.")]
+        )
+    if target.kind != EntryKind.USAGE.value:
+        raise validation_problem(
+            [InvalidParam("corrects_event_id", "invalid", "Corrigeer de oorspronkelijke boeking, niet een correctie.")]
+        )
+    corrected = session.scalar(
+        select(func.coalesce(func.sum(UsageEntry.quantity), 0)).where(UsageEntry.corrects_event_id == target.event_id)
+    )
+    total = target.quantity + int(corrected or 0) + quantity
+    if total < 0:
+        raise validation_problem(
+            [InvalidParam("quantity", "min_value", f"Na correctie zou de boeking negatief zijn ({total}).")]
+        )
+    if target.meter == Meter.ACTIVE_CLIENT.value and total > 1:
+        raise validation_problem([InvalidParam("quantity", "max_value", "Een actieve client telt hooguit 1 keer.")])
+    entry = UsageEntry(
+        event_id=event_id or uuid.uuid4(),
+        tenant_id=tenant_id,
+        meter=target.meter,
+        component=target.component,
+        operation=target.operation,
+        client_id=target.client_id,
+        hour=target.hour,
+        quantity=quantity,
+        kind=EntryKind.CORRECTION.value,
+        corrects_event_id=target.event_id,
+        reason=reason,
+        recorded_by=actor.label,
+    )
+    session.add(entry)
+    session.flush()
+    audit.record(
+        session, actor, "usage.corrected", target_type="usage_entry", target_id=target.event_id, tenant_id=tenant_id,
+        after={"event_id": entry.event_id, "quantity": quantity, "total": total, "reason": reason,
+               "meter": target.meter, "hour": target.hour},
+    )  # fmt: skip
+    return entry, True
+
+
+# --- ingestion ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    accepted: int
+    duplicates: int
+
+
+def runtime_account(session: Session, actor: Actor) -> RuntimeAccount:
+    """The runtime service account behind an API call, or 403."""
+    account = session.get(RuntimeAccount, actor.user_id) if actor.role is Role.RUNTIME and actor.user_id else None
+    if account is None:
+        raise Problem(403, "Alleen een runtime-serviceaccount mag verbruik aanleveren.", code="permission_denied")
+    return account
+
+
+def _identity(event: UsageEventIn) -> tuple[object, ...]:
+    return (event.tenant, event.meter, event.component, event.operation, event.client_id, event.hour, event.quantity)
+
+
+def ingest(
+    session: Session,
+    account: RuntimeAccount,
+    recorded_by: str,
+    events: Sequence[UsageEventIn],
+    *,
+    now: datetime,
+    max_batch: int,
+    max_age_days: int,
+) -> IngestResult:
+    """Add a runtime's events to the ledger: all or nothing, each event id at most once (a re-shipment is
+    counted as duplicates). The account may only submit events of tenants it serves."""
+    if len(events) > max_batch:
+        raise validation_problem([InvalidParam("events", "max_length", f"Hooguit {max_batch} events per aanlevering.")])
+    problems: list[InvalidParam] = []
+    unique: dict[uuid.UUID, UsageEventIn] = {}
+    latest, oldest = hour_of(now), hour_of(now) - timedelta(days=max_age_days)
+    for index, event in enumerate(events):
+        if event.hour > latest:
+            problems.append(InvalidParam(f"events.{index}.hour", "future", "Dit uur is nog niet begonnen."))
+        elif event.hour < oldest:
+            problems.append(
+                InvalidParam(
+                    f"events.{index}.hour", "too_old", f"Events ouder dan {max_age_days} dagen worden geweigerd."
+                )
+            )
+        seen = unique.setdefault(event.id, event)
+        if seen is not event and _identity(seen) != _identity(event):
+            problems.append(
+                InvalidParam(f"events.{index}.id", "duplicate", "Dit id staat al met andere inhoud in de aanlevering.")
+            )
+    if problems:
+        raise validation_problem(problems)
+
+    slugs = {event.tenant for event in unique.values()}
+    tenants = {
+        slug: (tenant_id, tier)
+        for tenant_id, slug, tier in session.execute(
+            select(Tenant.id, Tenant.slug, Tenant.tier).where(Tenant.slug.in_(slugs))
+        )
+    }
+    refused = sorted(
+        slug
+        for slug in slugs
+        if slug not in tenants
+        or (account.tenant_id is None and tenants[slug][1] is not Tier.SHARED)
+        or (account.tenant_id is not None and tenants[slug][0] != account.tenant_id)
+    )
+    if refused:
+        raise Problem(
+            403,
+            f"Deze runtime bedient {', '.join(refused)} niet.",
+            code="tenant_not_served",
+            invalid_params=[InvalidParam("events.tenant", "tenant_not_served", s) for s in refused],
+        )
+
+    recorded_at = now
+    rows = [
+        {
+            "event_id": event.id,
+            "tenant_id": tenants[event.tenant][0],
+            "meter": event.meter.value,
+            "component": event.component,
+            "operation": event.operation,
+            "client_id": event.client_id,
+            "hour": event.hour,
+            "quantity": event.quantity,
+            "kind": EntryKind.USAGE.value,
+            "corrects_event_id": None,
+            "reason": "",
+            "recorded_by": recorded_by,
+            "recorded_at": recorded_at,
+        }
+        for event in unique.values()
+    ]
+    inserted = _insert_new(session, rows)
+    duplicates = len(events) - len(inserted)
+    if len(inserted) < len(rows):
+        _log_conflicts(session, [e for i, e in unique.items() if i not in inserted], tenants)
+    return IngestResult(accepted=len(inserted), duplicates=duplicates)
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Bulk INSERT ... ON CONFLICT (event_id) DO NOTHING; the ids that were new."""
+    table = cast(Table, UsageEntry.__table__)
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(table).on_conflict_do_nothing(index_elements=["event_id"])
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=["event_id"])
+    else:  # pragma: no cover - we run on PostgreSQL and SQLite only
+        raise RuntimeError(f"unsupported database {dialect}")
+    result = session.execute(statement.returning(table.c.event_id), rows)
+    return set(result.scalars())
+
+
+def _log_conflicts(session: Session, repeated: list[UsageEventIn], tenants: dict[str, tuple[uuid.UUID, Tier]]) -> None:
+    """A repeated id normally carries the same event; log the rare one that does not (e.g. a tenant database
+    restored from a backup re-sends an hour with an older count: the ledger keeps the first)."""
+    stored = {
+        row.event_id: row
+        for row in session.scalars(select(UsageEntry).where(UsageEntry.event_id.in_([e.id for e in repeated])))
+    }
+    for event in repeated:
+        row = stored.get(event.id)
+        if row is None:
+            continue
+        if (row.tenant_id, row.meter, row.component, row.operation, row.client_id, row.quantity) != (
+            tenants[event.tenant][0], event.meter.value, event.component, event.operation, event.client_id,
+            event.quantity,
+        ) or hour_of(row.hour) != event.hour:  # fmt: skip
+            log.warning(
+                "usage_event_conflict", event_id=str(event.id), tenant=event.tenant, meter=event.meter.value,
+                stored_quantity=row.quantity, sent_quantity=event.quantity,
+            )  # fmt: skip
+
+
+# --- runtime service accounts -------------------------------------------------------------------------------
+
+
+def runtime_email(name: str) -> str:
+    return f"runtime-{name}@{RUNTIME_EMAIL_DOMAIN}"
+
+
+def ensure_runtime_account(session: Session, actor: Actor, name: str, tenant: Tenant | None = None) -> User:
+    """The service account ``runtime-<name>`` (created when missing) with its scope: every shared-tier tenant,
+    or only ``tenant`` (a dedicated runtime). It has no usable password: it signs in with API tokens only."""
+    email = runtime_email(name)
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(
+            email=email,
+            name=f"Runtime {name}",
+            password_hash=hash_password(secrets.token_urlsafe(32)),
+            role=Role.RUNTIME,
+        )
+        session.add(user)
+        session.flush()
+        audit.record(
+            session, actor, "user.created", target_type="user", target_id=email,
+            after={"email": email, "role": Role.RUNTIME.value, "serves": tenant.slug if tenant else "shared tier"},
+        )  # fmt: skip
+    if user.role is not Role.RUNTIME:
+        raise Problem(409, f"{email} is geen runtime-account.", code="not_a_runtime_account")
+    account = session.get(RuntimeAccount, user.id)
+    if account is None:
+        session.add(RuntimeAccount(user_id=user.id, tenant_id=tenant.id if tenant else None))
+        session.flush()
+    elif account.tenant_id != (tenant.id if tenant else None):
+        raise Problem(409, f"{email} bedient al een andere gemeente of tier.", code="runtime_scope_conflict")
+    return user
+
+
+def issue_runtime_token(
+    session: Session,
+    actor: Actor,
+    user: User,
+    token_name: str,
+    *,
+    replace: bool = False,
+    expires_at: datetime | None = None,
+) -> str:
+    """A new API token for a runtime account (shown once); ``replace`` revokes its earlier tokens of that name."""
+    if replace:
+        session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.name == token_name, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC))
+        )
+    token, plain = create_token(session, user, token_name, expires_at)
+    audit.record(
+        session, actor, "token.created", target_type="token", target_id=token.id,
+        after={"name": token.name, "prefix": token.prefix, "user": user.email},
+    )  # fmt: skip
+    return plain
+
+
+def embedded_runtime_token(session: Session, actor: Actor) -> str:
+    """The embedded default's shared runtime ships to the control plane in the same process: a fresh token for
+    the ``runtime-embedded`` account at every start (the previous one is revoked)."""
+    user = ensure_runtime_account(session, actor, EMBEDDED_RUNTIME)
+    return issue_runtime_token(session, actor, user, EMBEDDED_RUNTIME, replace=True)
