@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "(ZGW_RUNTIME_PINNED_TENANT, dedicated tier) or the tenants of one pool (--pool, shared tier).",
     )
     migrate.add_argument("--pool", default="", help="Only the tenants this runtime pool serves (e.g. shared-v1).")
+    migrate.add_argument("--tenant", default="", help="Only this tenant (an upgrade campaign's migration step).")
+    migrate.add_argument(
+        "--heads",
+        default="",
+        help="Comma-separated tenant-schema revisions to bring the databases to exactly (upgrade or downgrade: a "
+        "release's heads). Default: every head this package defines (upgrade only).",
+    )
+    migrate.add_argument(
+        "--migrations-dir",
+        action="append",
+        default=[],
+        type=Path,
+        help="An extra alembic version directory a release brings (repeatable).",
+    )
 
     create = commands.add_parser("create-tenant", help="Create (or update) a tenant: database, migrations, registry.")
     create.add_argument("slug")
@@ -54,12 +69,22 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.runtime_command == "migrate":
             tenants = _tenants_to_migrate(runtime, settings, args.pool)
-            if settings.pinned_tenant and not tenants:
-                print(f"pinned tenant {settings.pinned_tenant} is not registered", file=sys.stderr)
+            if args.tenant:
+                tenants = [t for t in tenants if t.slug == args.tenant]
+            wanted = settings.pinned_tenant or args.tenant
+            if wanted and not tenants:
+                print(f"tenant {wanted} is not registered", file=sys.stderr)
                 return 1
+            heads = [h.strip() for h in args.heads.split(",") if h.strip()]
+            if not heads and args.migrations_dir:
+                heads = sorted(service.schema_heads(args.migrations_dir))
             for tenant in tenants:
-                service.migrate_tenant_database(tenant.database_url)
-                print(f"migrated {tenant.slug}")
+                if heads:
+                    reached = service.migrate_tenant_to(tenant.database_url, heads, args.migrations_dir)
+                    print(f"migrated {tenant.slug} to {','.join(sorted(reached))}")
+                else:
+                    service.migrate_tenant_database(tenant.database_url)
+                    print(f"migrated {tenant.slug}")
         elif args.runtime_command == "create-tenant":
             url = args.database_url or service.sqlite_tenant_url(settings.data_dir, args.slug)
             info = service.create_tenant(runtime.registry, slug=args.slug, name=args.name, database_url=url)

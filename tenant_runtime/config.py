@@ -33,6 +33,16 @@ class RuntimeSettings(BaseSettings):
     pinned_tenant: str = Field(
         "", description="Dedicated tier: serve only this tenant slug, without a host or path prefix."
     )
+    pool: str = Field(
+        "",
+        description="Runtime pool this process is (e.g. shared-v2): it serves only the tenants the registry assigns "
+        "to this pool. Empty: every pool without a route in pool_routes (one process for every tenant).",
+    )
+    pool_routes: dict[str, str] = Field(
+        default_factory=dict,
+        description="JSON map pool → base URL of that pool's runtime process; requests for those pools' tenants are "
+        "forwarded there (local driver: one public address for every pool). Other pools' tenants get 503.",
+    )
     public_url: str = Field(
         "",
         description="Externally visible base URL (scheme://host[:port]) used when building resource URLs; "

@@ -13,8 +13,8 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", include_in_schema=False)
-def healthz() -> dict[str, str]:
-    return {"status": "ok", "version": __version__}
+def healthz(request: Request) -> dict[str, str]:
+    return {"status": "ok", "version": __version__, "pool": request.app.state.runtime.settings.pool}
 
 
 @router.get("/readyz", include_in_schema=False)

@@ -14,6 +14,7 @@ from tenant_runtime.config import RuntimeSettings, get_settings
 from tenant_runtime.container import Runtime, build_runtime
 from tenant_runtime.core.handlers import install_handlers
 from tenant_runtime.core.headers import ApiVersionMiddleware
+from tenant_runtime.core.pools import PoolRouting
 from tenant_runtime.core.tenancy import TenantMiddleware, TenantResolver
 from tenant_runtime.logging import configure_logging
 from tenant_runtime.notificaties.runner import start_delivery
@@ -67,6 +68,7 @@ def create_app(settings: RuntimeSettings | None = None, runtime: Runtime | None 
         TenantMiddleware,
         resolver=TenantResolver(settings.base_domain, settings.pinned_tenant),
         registry=runtime.registry,
+        pools=PoolRouting(settings.pool, settings.pool_routes),
     )
     return app
 

@@ -11,6 +11,7 @@ import re
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tenant_runtime.core.pools import Placement, PoolRouting
 from tenant_runtime.core.problems import Problem
 from tenant_runtime.registry.models import TenantStatus
 from tenant_runtime.registry.repository import TenantInfo, TenantRegistry
@@ -47,10 +48,13 @@ def _header(scope: Scope, name: bytes) -> str:
 
 
 class TenantMiddleware:
-    def __init__(self, app: ASGIApp, resolver: TenantResolver, registry: TenantRegistry) -> None:
+    def __init__(
+        self, app: ASGIApp, resolver: TenantResolver, registry: TenantRegistry, pools: PoolRouting | None = None
+    ) -> None:
         self.app = app
         self.resolver = resolver
         self.registry = registry
+        self.pools = pools or PoolRouting()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,8 +79,17 @@ class TenantMiddleware:
                 response = problem.response()
                 await response(scope, receive, send)
                 return
+            assert tenant is not None
+            placement = self.pools.placement(tenant.pool)
+            if placement is Placement.FORWARD:  # another pool's process serves this tenant (runtime pools)
+                await self.pools.forward(scope, receive, send, tenant.pool)
+                return
+            if placement is Placement.ELSEWHERE:
+                await self.pools.elsewhere(slug, tenant.pool).response()(scope, receive, send)
+                return
             scope.setdefault("state", {})
             scope["state"]["tenant"] = tenant
+            send = self.pools.counted(slug, send)
         await self.app(scope, receive, send)
 
     def _check(self, slug: str) -> tuple[Problem | None, TenantInfo | None]:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
+from alembic.util import CommandError
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from tenant_runtime.db.engines import build_engine
 from tenant_runtime.db.meta import TenantMeta
-from tenant_runtime.db.migrate import alembic_config, database_heads, script_heads, upgrade
+from tenant_runtime.db.migrate import alembic_config, database_heads, downgrade, script_heads, upgrade
 from tenant_runtime.db.models import PACKAGE_ROOT, migration_locations
 from tenant_runtime.db.urls import normalise_url
 from tenant_runtime.registry.repository import TenantInfo, TenantRegistry
@@ -25,8 +28,10 @@ def migrate_registry(registry_url: str) -> None:
     upgrade(alembic_config(REGISTRY_MIGRATIONS, registry_url))
 
 
-def tenant_alembic_config(database_url: str) -> Config:
-    return alembic_config(TENANT_MIGRATIONS, database_url, migration_locations())
+def tenant_alembic_config(database_url: str, extra_locations: Sequence[Path] = ()) -> Config:
+    """The tenant schema's alembic configuration: the package's branches plus ``extra_locations`` (version
+    directories a release brings besides those shipped in this package, see docs/operations/upgrades.md)."""
+    return alembic_config(TENANT_MIGRATIONS, database_url, [*migration_locations(), *extra_locations])
 
 
 def migrate_tenant_database(database_url: str, revision: str = "heads") -> None:
@@ -34,17 +39,79 @@ def migrate_tenant_database(database_url: str, revision: str = "heads") -> None:
     upgrade(tenant_alembic_config(database_url), revision)
 
 
-def tenant_schema_is_current(database_url: str) -> bool:
-    """Every head of every branch is applied. A branch head another branch ``depends_on`` (e.g. catalogi's,
-    needed by documenten) is not stored in the version table itself: it counts as applied as an ancestor."""
-    config = tenant_alembic_config(database_url)
+def schema_heads(extra_locations: Sequence[Path] = ()) -> set[str]:
+    """The heads of the tenant schema this package (plus ``extra_locations``) defines."""
+    return script_heads(tenant_alembic_config("sqlite://", extra_locations))
+
+
+def _ancestry(script: ScriptDirectory, heads: Iterable[str]) -> set[str]:
+    """The revisions applied when a database is at ``heads`` (including what they depend on)."""
+    reached: set[str] = set()
+    for head in heads:  # one at a time: alembic refuses overlapping requests (a head another depends on)
+        if head not in reached:
+            reached |= {r.revision for r in script.revision_map.iterate_revisions(head, "base") if r is not None}
+    return reached
+
+
+def tenant_schema_is_current(
+    database_url: str, heads: Iterable[str] | None = None, extra_locations: Sequence[Path] = ()
+) -> bool:
+    """Every revision of ``heads`` (default: every head of every branch this package defines) is applied, and
+    nothing beyond them. A branch head another branch ``depends_on`` (e.g. catalogi's, needed by documenten) is
+    not stored in the version table itself: it counts as applied as an ancestor."""
+    config = tenant_alembic_config(database_url, extra_locations)
     applied = database_heads(database_url)
     if not applied:
         return False
-    reached = {
-        r.revision for r in ScriptDirectory.from_config(config).revision_map.iterate_revisions(tuple(applied), "base")
-    }
-    return script_heads(config) <= reached
+    script = ScriptDirectory.from_config(config)
+    try:
+        reached = _ancestry(script, applied)
+    except RevisionError:  # the database is at a revision these scripts do not know (a newer release)
+        return False
+    target = set(heads) if heads is not None else script_heads(config)
+    if heads is None:
+        return target <= reached
+    return _ancestry(script, target) == reached
+
+
+def migrate_tenant_to(database_url: str, heads: Iterable[str], extra_locations: Sequence[Path] = ()) -> set[str]:
+    """Bring a tenant database to exactly ``heads``: upgrade along every branch, or downgrade the revisions the
+    target does not have (a rollback to an earlier release). Idempotent; returns the database's heads after."""
+    config = tenant_alembic_config(database_url, extra_locations)
+    script = ScriptDirectory.from_config(config)
+    target = tuple(sorted(set(heads)))
+    try:
+        wanted = _ancestry(script, target)
+    except RevisionError as exc:
+        raise CommandError(f"unknown tenant-schema revision in {list(target)}: {exc}") from None
+    for _ in range(100):  # each round removes at least one revision; a schema has far fewer
+        applied = database_heads(database_url)
+        extra = [head for head in sorted(applied) if head not in wanted]
+        if not extra:
+            break
+        head = script.get_revision(extra[0])
+        assert head is not None
+        # Walk down this head's own line to the newest revision the target keeps; nothing kept: the branch's base.
+        below = head
+        keep: str | None = None
+        while below is not None and below.down_revision is not None:
+            down = below.down_revision
+            parents = (down,) if isinstance(down, str) else tuple(down)
+            if len(parents) != 1:
+                raise CommandError(f"cannot downgrade through the merge revision {below.revision}")
+            if parents[0] in wanted:
+                keep = parents[0]
+                break
+            below = script.get_revision(parents[0])
+        downgrade(config, keep if keep is not None else f"{head.revision}@base")
+    for revision in target:
+        upgrade(config, revision)
+    reached = _ancestry(script, database_heads(database_url))
+    if reached != wanted:
+        raise CommandError(
+            f"tenant schema is at {sorted(reached - wanted)} beyond / missing {sorted(wanted - reached)}"
+        )
+    return database_heads(database_url)
 
 
 def sqlite_tenant_url(data_dir: Path, slug: str) -> str:
