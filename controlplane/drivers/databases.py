@@ -11,13 +11,17 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 import threading
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import structlog
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
@@ -36,7 +40,6 @@ from tenant_runtime.autorisaties import admin as runtime_admin
 from tenant_runtime.autorisaties.models import ClientCredential
 from tenant_runtime.db.engines import build_engine
 from tenant_runtime.db.meta import TenantMeta
-from tenant_runtime.db.migrate import database_heads
 from tenant_runtime.db.urls import normalise_url
 from tenant_runtime.registry.models import TenantStatus
 from tenant_runtime.registry.repository import TenantRegistry
@@ -57,6 +60,68 @@ def pg_name(prefix: str, slug: str) -> str:
     if len(name) > 40:
         name = name[:30] + "_" + hashlib.sha256(slug.encode()).hexdigest()[:10]
     return prefix + name
+
+
+SQLITE_FORMAT = "sqlite3"
+PG_FORMAT = "pg_dump-custom"
+STAGING_PREFIX = "zgwr_"  # an in-place restore being prepared
+REPLACED_PREFIX = "zgwo_"  # the database an in-place restore replaced, until the restored one is verified
+
+
+@dataclass
+class Snapshot:
+    """One consistent moment of a tenant database: its dump file and every query see the same data."""
+
+    format: str
+    dump_file: Path
+    _sqlite_copy: Path | None = None
+    _connection: Connection | None = None
+
+    def rows(self, sql: str) -> Sequence[Any]:
+        if self._connection is not None:
+            return self._connection.execute(text(sql)).all()
+        assert self._sqlite_copy is not None
+        with closing(sqlite3.connect(self._sqlite_copy)) as connection:
+            return connection.execute(sql).fetchall()
+
+    def table_exists(self, name: str) -> bool:
+        if self._connection is not None:
+            return bool(self._connection.execute(text("SELECT to_regclass(:n) IS NOT NULL"), {"n": name}).scalar())
+        with closing(sqlite3.connect(self._sqlite_copy or "")) as connection:
+            found = connection.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+            return bool(found.fetchone()[0])
+
+    def heads(self) -> list[str]:
+        """The alembic revisions the snapshot is at."""
+        if not self.table_exists("alembic_version"):
+            return []
+        return sorted(str(row[0]) for row in self.rows("SELECT version_num FROM alembic_version"))
+
+
+def sqlite_copy(source: Path, target: Path) -> None:
+    """Copy a SQLite database page by page into ``target`` through SQLite's online backup API."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(target, timeout=30)) as destination:
+        origin.backup(destination)
+
+
+def _libpq(url: URL) -> tuple[str, dict[str, str]]:
+    """A libpq connection string without the password, and the environment that carries it."""
+    env = {**os.environ, "PGPASSWORD": url.password or ""} if url.password else dict(os.environ)
+    return url.set(drivername="postgresql", password=None).render_as_string(hide_password=False), env
+
+
+def _binary(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise PermanentError(f"{name} is not installed")
+    return found
+
+
+def _run_tool(argv: list[str], env: dict[str, str], what: str) -> None:
+    result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=6 * 3600, check=False)
+    if result.returncode != 0:
+        raise TemporaryError(f"{what} failed: {result.stderr.strip()[:800]}", delay=10)
 
 
 @dataclass(frozen=True)
@@ -230,35 +295,11 @@ class TenantDatabases:
     def export(self, tenant: TenantSpec, directory: Path, name: str, index: dict[str, object]) -> ExportResult:
         """Write a full export of the tenant database and a JSON index describing it to ``directory``."""
         directory.mkdir(parents=True, exist_ok=True)
-        server = self.server_url
-        data_file = directory / (name + (".sqlite3" if server is None else ".dump"))
-        partial = data_file.with_name(data_file.name + ".partial")
-        if server is None:
-            source_path = make_url(self.database_url(tenant)).database or ""
-            if not Path(source_path).exists():
-                raise PermanentError(f"tenant database {source_path} does not exist")
-            with sqlite3.connect(source_path) as source, sqlite3.connect(partial) as target:
-                source.backup(target)
-            fmt = "sqlite3"
-        else:
-            pg_dump = shutil.which("pg_dump")
-            if pg_dump is None:
-                raise PermanentError("pg_dump is not installed")
-            url = self.admin_url(tenant)
-            env = {**os.environ, "PGPASSWORD": url.password or ""} if url.password else dict(os.environ)
-            libpq = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
-            result = subprocess.run(
-                [pg_dump, "--format=custom", "--no-owner", "--file", str(partial), "--dbname", libpq],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=3600,
-                check=False,
-            )
-            if result.returncode != 0:
-                raise TemporaryError(f"pg_dump failed: {result.stderr.strip()[:500]}", delay=10)
-            fmt = "pg_dump-custom"
-        partial.replace(data_file)
+        with tempfile.TemporaryDirectory(dir=directory, prefix=f".{name}-") as work:
+            with self.snapshot(tenant, Path(work)) as snap:
+                heads = snap.heads()
+                data_file = directory / (name + (".sqlite3" if snap.format == SQLITE_FORMAT else ".dump"))
+            snap.dump_file.replace(data_file)
         digest = hashlib.sha256()
         with data_file.open("rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -269,11 +310,11 @@ class TenantDatabases:
             **index,
             "tenant": tenant.slug,
             "name": tenant.name,
-            "format": fmt,
+            "format": snap.format,
             "file": data_file.name,
             "size_bytes": size,
             "sha256": digest.hexdigest(),
-            "schema_revisions": sorted(database_heads(self.database_url(tenant))),
+            "schema_revisions": sorted(heads),
             "runtime_version": tenant_runtime.__version__,
             "created_at": datetime.now(UTC).isoformat(),
         }
@@ -282,6 +323,141 @@ class TenantDatabases:
         temporary_index.replace(index_file)
         log.info("tenant_exported", tenant=tenant.slug, file=str(data_file), size_bytes=size)
         return ExportResult(data_file, index_file, size, digest.hexdigest())
+
+    # --- snapshots, dumps and restores (backups) ---------------------------------------------------
+    def sqlite_path(self, tenant: TenantSpec) -> Path:
+        return Path(make_url(self.database_url(tenant)).database or "")
+
+    @contextmanager
+    def snapshot(self, tenant: TenantSpec, work: Path) -> Iterator[Snapshot]:
+        """Dump the tenant database at one moment into ``work`` and keep that moment open for queries.
+
+        PostgreSQL: a REPEATABLE READ transaction exports its snapshot and ``pg_dump --snapshot`` dumps exactly
+        it; SQLite: the online backup API copies the database, and the copy is the dump and is queried."""
+        work.mkdir(parents=True, exist_ok=True)
+        if self.server_url is None:
+            source = self.sqlite_path(tenant)
+            if not source.exists():
+                raise PermanentError(f"tenant database {source} does not exist")
+            copy = work / "database.sqlite3"
+            copy.unlink(missing_ok=True)
+            sqlite_copy(source, copy)
+            yield Snapshot(SQLITE_FORMAT, copy, _sqlite_copy=copy)
+            return
+        url = self.admin_url(tenant)
+        engine = build_engine(url, pooled=False)
+        dump = work / "database.dump"
+        dump.unlink(missing_ok=True)
+        try:
+            with engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection:
+                connection.execute(text("SET TRANSACTION READ ONLY"))
+                snapshot_id = str(connection.execute(text("SELECT pg_export_snapshot()")).scalar())
+                libpq, env = _libpq(url)
+                _run_tool(
+                    [_binary("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", "--compress=1",
+                     f"--snapshot={snapshot_id}", "--file", str(dump), "--dbname", libpq],
+                    env,
+                    "pg_dump",
+                )  # fmt: skip
+                yield Snapshot(PG_FORMAT, dump, _connection=connection)
+                connection.rollback()
+        finally:
+            engine.dispose()
+
+    def staging_database(self, tenant: TenantSpec) -> str:
+        """Where an in-place restore is prepared before it is swapped in."""
+        return pg_name(STAGING_PREFIX, tenant.slug)
+
+    def replaced_database(self, tenant: TenantSpec) -> str:
+        """The database an in-place restore replaced, kept until the restored one is verified."""
+        return pg_name(REPLACED_PREFIX, tenant.slug)
+
+    def _present(self, names: list[str]) -> set[str]:
+        server = self.server_url
+        assert server is not None
+        engine = build_engine(server, pooled=False)
+        try:
+            with engine.connect() as connection:
+                rows = connection.execute(text("SELECT datname FROM pg_database WHERE datname = ANY(:n)"), {"n": names})
+                return {row[0] for row in rows}
+        finally:
+            engine.dispose()
+
+    def restore_dump(self, tenant: TenantSpec, dump: Path, fmt: str, *, staging: bool) -> None:
+        """Restore a dump into a fresh database: the tenant's own (a new tenant, nothing there yet) or its
+        staging database (in place; ``swap_in`` makes it live). Repeatable: a partial attempt is dropped first.
+        SQLite in place: the dump file itself is the staged copy."""
+        if self.server_url is None:
+            if fmt != SQLITE_FORMAT:
+                raise PermanentError(f"a {fmt} dump cannot be restored into a SQLite tenant database")
+            if not staging:
+                live = self.sqlite_path(tenant)
+                for suffix in ("", "-wal", "-shm"):
+                    Path(str(live) + suffix).unlink(missing_ok=True)
+                sqlite_copy(dump, live)
+            return
+        if fmt != PG_FORMAT:
+            raise PermanentError(f"a {fmt} dump cannot be restored into a PostgreSQL tenant database")
+        database = self.staging_database(tenant) if staging else self.database_name(tenant)
+        self.ensure_role(tenant)
+        self.drop_database(tenant, database)
+        self.create_owned_database(tenant, database)
+        libpq, env = _libpq(self.admin_url(tenant, database))
+        _run_tool(
+            [_binary("pg_restore"), "--no-owner", "--no-privileges", f"--role={self.role_name(tenant)}",
+             "--exit-on-error", "--jobs=2", "--dbname", libpq, str(dump)],
+            env,
+            "pg_restore",
+        )  # fmt: skip
+        log.info("tenant_database_restored", tenant=tenant.slug, database=database)
+
+    def swap_in(self, tenant: TenantSpec, staged_dump: Path) -> None:
+        """Make the staged restore the tenant's database; the runtime must not serve the tenant meanwhile.
+        PostgreSQL: rename live → replaced and staging → live (each done once, so a re-run after a crash
+        finishes the swap); SQLite: copy the staged file into the live one through SQLite (open connections
+        see the new content)."""
+        server = self.server_url
+        if server is None:
+            sqlite_copy(staged_dump, self.sqlite_path(tenant))
+            return
+        live, staged, replaced = (
+            self.database_name(tenant),
+            self.staging_database(tenant),
+            self.replaced_database(tenant),
+        )
+        present = self._present([live, staged, replaced])
+        if staged not in present:
+            if live not in present:
+                raise PermanentError(f"neither the tenant database {live} nor its staged restore exists")
+            return  # swapped by an earlier attempt
+        engine = build_engine(server, pooled=False)
+        try:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+
+                def close(name: str) -> None:
+                    connection.execute(text(f"ALTER DATABASE {quote_ident(name)} WITH ALLOW_CONNECTIONS false"))
+                    connection.execute(
+                        text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+                    )
+
+                if live in present:
+                    if replaced in present:  # left by an earlier restore whose clean-up never ran
+                        self.drop_database(tenant, replaced)
+                    close(live)
+                    connection.execute(text(f"ALTER DATABASE {quote_ident(live)} RENAME TO {quote_ident(replaced)}"))
+                close(staged)
+                connection.execute(text(f"ALTER DATABASE {quote_ident(staged)} RENAME TO {quote_ident(live)}"))
+                connection.execute(text(f"ALTER DATABASE {quote_ident(live)} WITH ALLOW_CONNECTIONS true"))
+        finally:
+            engine.dispose()
+        log.info("tenant_database_swapped", tenant=tenant.slug, database=live)
+
+    def drop_restore_leftovers(self, tenant: TenantSpec) -> None:
+        """Drop what an in-place restore replaced and a staging database an abandoned attempt left."""
+        if self.server_url is None:
+            return
+        for name in (self.replaced_database(tenant), self.staging_database(tenant)):
+            self.drop_database(tenant, name)
 
     def drop_database(self, tenant: TenantSpec, database: str) -> bool:
         return runtime_tenants.drop_database(self.admin_url(tenant, database).render_as_string(hide_password=False))

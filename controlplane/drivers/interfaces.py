@@ -25,6 +25,7 @@ class PermanentError(Exception):
 class RuntimeStatus(StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
+    MAINTENANCE = "maintenance"  # the runtime answers 503 (a restore in place is running)
 
 
 @dataclass(frozen=True)
