@@ -28,10 +28,29 @@ class RuntimeStatus(StrEnum):
     MAINTENANCE = "maintenance"  # the runtime answers 503 (a restore in place is running)
 
 
+# The shared-tier pool of tenants on the release shipped with this control plane (registry default).
+DEFAULT_POOL = "default"
+
+
+@dataclass(frozen=True)
+class ReleaseSpec:
+    """A runtime release as a driver needs it (controlplane.releases): the code and the schema it needs."""
+
+    version: str
+    image: str = ""  # container image reference (Kubernetes driver); empty: the driver's default image
+    pool: str = DEFAULT_POOL  # shared tier: the runtime pool that runs this release
+    package_version: str = ""  # the version its runtime reports on /healthz; empty: not checked
+    schema_heads: tuple[str, ...] = ()  # tenant-schema heads; empty: every head this package defines
+    migration_paths: tuple[str, ...] = ()  # alembic version directories besides those in the package
+
+
 @dataclass(frozen=True)
 class TenantSpec:
     slug: str
     name: str
+    # The release serving the tenant (None: the release shipped with this control plane, i.e. the package's
+    # own schema heads and the default pool).
+    release: ReleaseSpec | None = None
 
 
 @dataclass(frozen=True)
