@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -45,12 +46,37 @@ class ReleaseSpec:
 
 
 @dataclass(frozen=True)
+class Sizing:
+    """What a tenant's plan gives its own runtime (dedicated tier), in Kubernetes quantities: API replicas, each
+    container's requests and limits, and the namespace's quota."""
+
+    api_replicas: int = 2
+    cpu_request: str = "250m"
+    memory_request: str = "256Mi"
+    cpu_limit: str = "1"
+    memory_limit: str = "512Mi"
+    quota_cpu: str = "4"
+    quota_memory: str = "4Gi"
+    quota_pods: int = 10
+
+
+@dataclass(frozen=True)
 class TenantSpec:
     slug: str
     name: str
+    tier: str = "shared"  # "shared": served by the shared runtime; "dedicated": its own runtime (namespace)
+    sizing: Sizing = field(default_factory=Sizing)
     # The release serving the tenant (None: the release shipped with this control plane, i.e. the package's
     # own schema heads and the default pool).
     release: ReleaseSpec | None = None
+
+    @property
+    def dedicated(self) -> bool:
+        return self.tier == "dedicated"
+
+
+# Progress of a long step (e.g. "API 1/2 beschikbaar"), shown with the job while it waits.
+ProgressReporter = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -97,6 +123,9 @@ class Observation:
     registered: bool
     status: RuntimeStatus | None
     registered_database_matches: bool
+    # What differs in the tenant's own runtime deployment (dedicated tier), e.g. "Deployment zgw-runtime
+    # missing"; the reconciler re-applies the deployment when this is not empty.
+    runtime_drift: tuple[str, ...] = ()
 
 
 class TenantDriver(Protocol):
@@ -120,6 +149,20 @@ class TenantDriver(Protocol):
 
     def register(self, tenant: TenantSpec, status: RuntimeStatus) -> None:
         """Register (or update) the tenant in the runtime's registry with ``status``."""
+        ...
+
+    def deploy_runtime(self, tenant: TenantSpec, status: RuntimeStatus) -> None:
+        """Make the tenant's own runtime (dedicated tier) exist as desired: serving (active) or scaled to zero
+        (suspended). Nothing to do for a tenant of a shared runtime, which exists independently of it."""
+        ...
+
+    def wait_ready(self, tenant: TenantSpec, report: ProgressReporter) -> None:
+        """Return once the tenant's runtime serves; raises TemporaryError (after reporting progress) while not."""
+        ...
+
+    def remove_runtime(self, tenant: TenantSpec, report: ProgressReporter) -> bool:
+        """Remove the tenant's own runtime (dedicated tier: the release and its namespace, waiting until the
+        namespace is gone); the database stays until it is dropped. Returns whether something was removed."""
         ...
 
     def verify(self, tenant: TenantSpec, client_id: str, secret: str) -> None:

@@ -16,6 +16,7 @@ from controlplane.drivers.interfaces import (
     ClientSpec,
     ExportResult,
     Observation,
+    ProgressReporter,
     RuntimeStatus,
     TemporaryError,
     TenantSpec,
@@ -82,6 +83,17 @@ class LocalDriver:
 
     def register(self, tenant: TenantSpec, status: RuntimeStatus) -> None:
         self.shared_registry.register(tenant, self.databases.database_url(tenant), status)
+
+    # The shared runtime is started by the operator (scripts/run.sh, a process manager): a tenant adds nothing to
+    # it but its registration, so there is no runtime of its own to deploy, wait for or remove.
+    def deploy_runtime(self, tenant: TenantSpec, status: RuntimeStatus) -> None:  # noqa: ARG002
+        return None
+
+    def wait_ready(self, tenant: TenantSpec, report: ProgressReporter) -> None:  # noqa: ARG002
+        return None
+
+    def remove_runtime(self, tenant: TenantSpec, report: ProgressReporter) -> bool:  # noqa: ARG002
+        return False
 
     def verify(self, tenant: TenantSpec, client_id: str, secret: str) -> None:
         verify_call(tenant, self.api_base_url(tenant), client_id, secret)
