@@ -57,6 +57,13 @@ class Settings(BaseSettings):
         description="PostgreSQL server URL where the local driver creates tenant databases. "
         "Empty: one SQLite file per tenant.",
     )
+    tenant_database_prefix: str = Field(
+        "zgwt_",
+        pattern=r"^[a-z][a-z0-9]{0,14}_$",
+        description="Name prefix of the tenant databases and roles this control plane creates on the PostgreSQL "
+        "server; databases with the prefix that no tenant owns are reported as orphans (give control planes "
+        "sharing one server different prefixes).",
+    )
     export_dir: Path = Field(
         Path(""),
         description="Where final exports of deprovisioned tenants are written. Empty: `exports` in the data dir.",

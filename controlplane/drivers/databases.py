@@ -150,7 +150,7 @@ class TenantDatabases:
     def database_name(self, tenant: TenantSpec) -> str:
         if self.server_url is None:
             return tenant.slug  # the SQLite file <runtime data dir>/tenants/<slug>.db
-        return pg_name(DATABASE_PREFIX, tenant.slug)
+        return pg_name(self.settings.tenant_database_prefix, tenant.slug)
 
     def role_name(self, tenant: TenantSpec) -> str:
         """The tenant's own login role (PostgreSQL): it owns the tenant's database and nothing else."""
@@ -491,8 +491,9 @@ class TenantDatabases:
         exists = self.exists(tenant)
         return DatabaseState(exists, exists and runtime_tenants.tenant_schema_is_current(self.database_url(tenant)))
 
-    def managed_databases(self, prefix: str = DATABASE_PREFIX) -> set[str]:
-        """Names of every tenant database that exists on the server (for orphan detection)."""
+    def managed_databases(self, prefix: str | None = None) -> set[str]:
+        """Names of every tenant database with this control plane's prefix on the server (orphan detection)."""
+        prefix = self.settings.tenant_database_prefix if prefix is None else prefix
         server = self.server_url
         if server is None:
             folder = self.settings.runtime_data_dir / "tenants"
@@ -501,7 +502,7 @@ class TenantDatabases:
         try:
             with engine.connect() as connection:
                 rows = connection.execute(
-                    text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": prefix + "%"}
+                    text("SELECT datname FROM pg_database WHERE starts_with(datname, :p)"), {"p": prefix}
                 )
                 return {row[0] for row in rows}
         finally:

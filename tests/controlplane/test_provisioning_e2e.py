@@ -47,6 +47,7 @@ def _worker(settings: Settings, workdir: Path, name: str) -> ManagedProcess:
         "ZGW_CELERY_BROKER_URL": settings.celery_broker_url,
         "ZGW_CELERY_VISIBILITY_TIMEOUT": str(settings.celery_visibility_timeout),
         "ZGW_EXPORT_DIR": str(settings.export_dir),
+        "ZGW_TENANT_DATABASE_PREFIX": settings.tenant_database_prefix,
         "ZGW_DEPROVISION_RETENTION_DAYS": str(settings.deprovision_retention_days),
         "ZGW_LOG_LEVEL": "INFO",
     }

@@ -89,10 +89,10 @@ def test_reconciler_repairs_registry_and_reports_missing_database(live: World) -
 
     cp.driver.drop_database(spec_b)  # data loss is reported, never papered over with an empty database
     with cp.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text('CREATE DATABASE "zgwt_ghost"'))
+        connection.execute(text(f'CREATE DATABASE "{cp.settings.tenant_database_prefix}ghost"'))
     report = reconcile.reconcile_batch(cp)
     assert report.reported == {"bodegraven": ["tenant database missing"]} and report.repaired == {}
-    assert report.orphan_databases == ["zgwt_ghost"]
+    assert report.orphan_databases == [f"{cp.settings.tenant_database_prefix}ghost"]
     with cp.sessions() as session:
         tenant_b = session.get(Tenant, live.tenant_b.id)
         assert tenant_b is not None and tenant_b.health is Health.DRIFT
