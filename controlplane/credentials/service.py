@@ -15,7 +15,7 @@ from controlplane.audit import service as audit
 from controlplane.container import ControlPlane
 from controlplane.credentials.models import ApiCredential, CredentialSecret, CredentialStatus
 from controlplane.credentials.schemas import CredentialCreate, CredentialUpdate
-from controlplane.drivers.interfaces import AutorisatieGrant, ClientSpec, SecretSpec, TenantSpec
+from controlplane.drivers.interfaces import AutorisatieGrant, ClientSpec, SecretSpec, Sizing, TenantSpec
 from controlplane.tenants.models import Tenant, TenantState
 from tenant_runtime.core.problems import InvalidParam, Problem, validation_problem
 
@@ -31,7 +31,18 @@ def new_secret() -> str:
 
 
 def spec_of(tenant: Tenant) -> TenantSpec:
-    return TenantSpec(slug=tenant.slug, name=tenant.name)
+    plan = tenant.plan
+    sizing = Sizing(
+        api_replicas=plan.api_replicas,
+        cpu_request=plan.cpu_request,
+        memory_request=plan.memory_request,
+        cpu_limit=plan.cpu_limit,
+        memory_limit=plan.memory_limit,
+        quota_cpu=plan.quota_cpu,
+        quota_memory=plan.quota_memory,
+        quota_pods=plan.quota_pods,
+    )
+    return TenantSpec(slug=tenant.slug, name=tenant.name, tier=tenant.tier.value, sizing=sizing)
 
 
 def _aware(moment: datetime | None) -> datetime | None:

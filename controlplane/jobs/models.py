@@ -46,6 +46,8 @@ class Job(Base):
     current_step: Mapped[str] = mapped_column(String(63), default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(Text, default="")
+    # Progress of the current step while it waits (e.g. "API 1/2 beschikbaar"); cleared when the step ends.
+    detail: Mapped[str] = mapped_column(String(500), default="", server_default="")
     # Same Idempotency-Key (per user) → same job; the fingerprint tells a replay from a different request.
     idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
     request_fingerprint: Mapped[str] = mapped_column(String(64), default="")

@@ -87,6 +87,7 @@ def _run_locked(cp: ControlPlane, job_id: uuid.UUID) -> JobStatus:
             if name in (job.steps_done or []):
                 continue
             job.current_step = name
+            job.detail = ""
             session.commit()
             started = time.monotonic()
             try:
@@ -118,6 +119,7 @@ def _run_locked(cp: ControlPlane, job_id: uuid.UUID) -> JobStatus:
         job = final
         job.status = JobStatus.SUCCEEDED
         job.current_step = ""
+        job.detail = ""
         job.error = ""
         job.finished_at = cp.clock.now()
         session.commit()

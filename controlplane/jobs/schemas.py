@@ -19,6 +19,7 @@ class JobOut(BaseModel):
     steps_total: int
     steps_done: list[str]
     current_step: str
+    detail: str  # progress of the current step while it waits (e.g. "API 1/2 beschikbaar")
     attempts: int
     error: str
     created_by: str
@@ -37,6 +38,7 @@ class JobOut(BaseModel):
             steps_total=job.steps_total,
             steps_done=list(job.steps_done or []),
             current_step=job.current_step,
+            detail=job.detail,
             attempts=job.attempts,
             error=job.error,
             created_by=job.created_by,

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from controlplane.accounts.actors import SYSTEM, Actor
+from controlplane.accounts.models import utcnow
 from controlplane.audit import service as audit
 from controlplane.container import ControlPlane
 from controlplane.credentials import service as credentials
@@ -27,6 +29,13 @@ class StepContext:
     session: Session
     job: Job
     tenant: Tenant
+
+    def report(self, detail: str) -> None:
+        """Show a waiting step's progress with the job at once (its own transaction; it also keeps the job from
+        looking stale to the reconciler)."""
+        with self.cp.sessions() as session:
+            session.execute(update(Job).where(Job.id == self.job.id).values(detail=detail[:500], updated_at=utcnow()))
+            session.commit()
 
 
 StepFn = Callable[[StepContext], None]
@@ -92,6 +101,14 @@ def register_active(ctx: StepContext) -> None:
     ctx.cp.driver.register(credentials.spec_of(ctx.tenant), RuntimeStatus.ACTIVE)
 
 
+def deploy_runtime(ctx: StepContext) -> None:
+    ctx.cp.driver.deploy_runtime(credentials.spec_of(ctx.tenant), RuntimeStatus.ACTIVE)
+
+
+def wait_ready(ctx: StepContext) -> None:
+    ctx.cp.driver.wait_ready(credentials.spec_of(ctx.tenant), ctx.report)
+
+
 def verify(ctx: StepContext) -> None:
     ctx.cp.driver.verify(
         credentials.spec_of(ctx.tenant), credentials.PLATFORM_CLIENT_ID, credentials.platform_secret(ctx.cp, ctx.tenant)
@@ -115,7 +132,9 @@ def activate(ctx: StepContext) -> None:
 
 # --- suspend / resume -----------------------------------------------------------------------------
 def runtime_suspend(ctx: StepContext) -> None:
-    ctx.cp.driver.register(credentials.spec_of(ctx.tenant), RuntimeStatus.SUSPENDED)
+    spec = credentials.spec_of(ctx.tenant)
+    ctx.cp.driver.register(spec, RuntimeStatus.SUSPENDED)  # the runtime answers 403 from now on
+    ctx.cp.driver.deploy_runtime(spec, RuntimeStatus.SUSPENDED)  # its own runtime (dedicated) scales to zero
 
 
 def mark_suspended(ctx: StepContext) -> None:
@@ -123,7 +142,9 @@ def mark_suspended(ctx: StepContext) -> None:
 
 
 def runtime_resume(ctx: StepContext) -> None:
-    ctx.cp.driver.register(credentials.spec_of(ctx.tenant), RuntimeStatus.ACTIVE)
+    spec = credentials.spec_of(ctx.tenant)
+    ctx.cp.driver.deploy_runtime(spec, RuntimeStatus.ACTIVE)
+    ctx.cp.driver.register(spec, RuntimeStatus.ACTIVE)
 
 
 def mark_active(ctx: StepContext) -> None:
@@ -146,6 +167,12 @@ def final_export(ctx: StepContext) -> None:
         },
     )
     tenant.export_path = str(result.index_file)
+
+
+def remove_runtime(ctx: StepContext) -> None:
+    # After the final export: the tenant's own runtime (dedicated) and its namespace go; the database stays
+    # until the purge after the retention period.
+    ctx.cp.driver.remove_runtime(credentials.spec_of(ctx.tenant), ctx.report)
 
 
 def schedule_purge(ctx: StepContext) -> None:
@@ -180,14 +207,22 @@ STEPS: dict[JobKind, list[tuple[str, StepFn]]] = {
         ("migrate", migrate),
         ("seed_credentials", seed_credentials),
         ("register", register_active),
+        ("deploy_runtime", deploy_runtime),
+        ("wait_ready", wait_ready),
         ("verify", verify),
         ("activate", activate),
     ],
     JobKind.SUSPEND: [("runtime_suspend", runtime_suspend), ("mark_suspended", mark_suspended)],
-    JobKind.RESUME: [("runtime_resume", runtime_resume), ("verify", verify), ("mark_active", mark_active)],
+    JobKind.RESUME: [
+        ("runtime_resume", runtime_resume),
+        ("wait_ready", wait_ready),
+        ("verify", verify),
+        ("mark_active", mark_active),
+    ],
     JobKind.DEPROVISION: [
         ("runtime_suspend", runtime_suspend),
         ("final_export", final_export),
+        ("remove_runtime", remove_runtime),
         ("schedule_purge", schedule_purge),
     ],
     JobKind.PURGE: [("unregister", unregister), ("drop_database", drop_database), ("mark_deleted", mark_deleted)],

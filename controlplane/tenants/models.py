@@ -58,6 +58,16 @@ class Plan(Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Sizing of a dedicated tenant's runtime (Kubernetes quantities): API replicas, each container's requests
+    # and limits (also the namespace's LimitRange), and the namespace's ResourceQuota.
+    api_replicas: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    cpu_request: Mapped[str] = mapped_column(String(20), default="250m", server_default="250m")
+    memory_request: Mapped[str] = mapped_column(String(20), default="256Mi", server_default="256Mi")
+    cpu_limit: Mapped[str] = mapped_column(String(20), default="1", server_default="1")
+    memory_limit: Mapped[str] = mapped_column(String(20), default="512Mi", server_default="512Mi")
+    quota_cpu: Mapped[str] = mapped_column(String(20), default="4", server_default="4")
+    quota_memory: Mapped[str] = mapped_column(String(20), default="4Gi", server_default="4Gi")
+    quota_pods: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -51,6 +51,9 @@ def _reconcile_tenant(cp: ControlPlane, session: Session, tenant: Tenant, report
         if not observed.registered or observed.status is not desired or not observed.registered_database_matches:
             cp.driver.register(spec, desired)
             repaired.append(f"registry set to {desired.value}")
+        if observed.runtime_drift:  # the tenant's own runtime (dedicated) differs: apply it as desired again
+            cp.driver.deploy_runtime(spec, desired)
+            repaired.append(f"runtime restored ({', '.join(observed.runtime_drift)})")
         cp.driver.push_clients(spec, credentials.all_clients(cp, session, tenant))
     tenant.health = Health.DRIFT if problems else Health.OK
     tenant.health_detail = "; ".join(problems + repaired)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from pydantic_core import PydanticCustomError
 
+from controlplane.drivers.interfaces import Sizing
 from tenant_runtime.core.tenancy import SLUG_PATTERN
 
 _DIGITS = re.compile(r"^\d+$")
@@ -53,6 +55,51 @@ def validate_slug(value: str) -> str:
     if value in RESERVED_SLUGS:
         raise FieldError("reserved-slug", f"'{value}' is gereserveerd.")
     return value
+
+
+_CPU = re.compile(r"^(\d+(\.\d{1,3})?|\d+m)$")
+_MEMORY = re.compile(r"^\d+(Ki|Mi|Gi|Ti|k|M|G|T)?$")
+
+
+def validate_cpu_quantity(value: str) -> str:
+    """A Kubernetes CPU quantity: cores ("2", "0.5") or millicores ("250m")."""
+    if not _CPU.match(value) or _quantity(value) <= 0:
+        raise FieldError("invalid-cpu", "Een CPU-hoeveelheid zoals '250m', '1' of '1.5'.")
+    return value
+
+
+def validate_memory_quantity(value: str) -> str:
+    """A Kubernetes memory quantity in bytes with an optional unit ("512Mi", "4Gi")."""
+    if not _MEMORY.match(value) or _quantity(value) <= 0:
+        raise FieldError("invalid-memory", "Een geheugenhoeveelheid zoals '256Mi' of '4Gi'.")
+    return value
+
+
+def _quantity(value: str) -> Decimal:
+    from kubernetes.utils import parse_quantity
+
+    return Decimal(parse_quantity(value))
+
+
+def sizing_problems(sizing: Sizing) -> list[tuple[str, str, str]]:
+    """(field, code, reason) for a plan sizing a dedicated runtime cannot run with: a request above its limit,
+    or a quota without room for the API replicas plus one pod of a rolling update and one migrations Job."""
+    problems = []
+    pods = sizing.api_replicas + 2
+    for kind, request, limit, quota in (
+        ("cpu", sizing.cpu_request, sizing.cpu_limit, sizing.quota_cpu),
+        ("memory", sizing.memory_request, sizing.memory_limit, sizing.quota_memory),
+    ):
+        if _quantity(request) > _quantity(limit):
+            problems.append((f"{kind}_request", "request-above-limit", f"De request is groter dan de limit ({limit})."))
+        if _quantity(quota) < pods * _quantity(limit):
+            problems.append(
+                (f"quota_{kind}", "quota-too-small", f"Minstens {pods} × de limit ({limit}): replica's, een extra "
+                 "pod tijdens een update en de migratiejob.")
+            )  # fmt: skip
+    if sizing.quota_pods < pods:
+        problems.append(("quota_pods", "quota-too-small", f"Minstens {pods} pods (replica's + update + migratie)."))
+    return problems
 
 
 def slug_from_name(name: str) -> str:

@@ -65,7 +65,7 @@ def test_onboard_creates_tenant_and_job_and_audit(world: World) -> None:
     assert response.status_code == 201
     body = response.json()
     assert body["tenant"]["slug"] == "zoeterwoude" and body["tenant"]["status"] == "requested"
-    assert body["job"]["kind"] == "provision" and body["job"]["status"] == "queued" and body["job"]["steps_total"] == 6
+    assert body["job"]["kind"] == "provision" and body["job"]["status"] == "queued" and body["job"]["steps_total"] == 8
     assert [str(j) for j in world.dispatched.jobs] == [body["job"]["id"]]  # enqueued once, after commit
     audit = world.client.get("/api/v1/audit?action=tenant.created", headers=world.headers("operator")).json()
     entry = audit["results"][0]

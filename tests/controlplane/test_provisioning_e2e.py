@@ -133,7 +133,10 @@ def test_lifecycle_end_to_end(platform: Platform) -> None:
     tenant_id, job_id = _onboard(platform, "leiden", "0546")
     job = platform.wait_job(job_id)
     assert job["status"] == "succeeded", (job, platform.logs())
-    assert job["steps_done"] == ["create_database", "migrate", "seed_credentials", "register", "verify", "activate"]
+    assert job["steps_done"] == [
+        "create_database", "migrate", "seed_credentials", "register", "deploy_runtime", "wait_ready", "verify",
+        "activate",
+    ]  # fmt: skip
     tenant = world.client.get(f"/api/v1/tenants/{tenant_id}", headers=world.headers("operator")).json()
     assert tenant["status"] == "active" and tenant["api_base_url"] == f"{platform.runtime_url}/t/leiden"
 

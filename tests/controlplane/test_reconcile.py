@@ -59,7 +59,9 @@ def test_failed_job_has_reason_and_retry_skips_finished_steps(live: World) -> No
     with cp.sessions() as session:
         job, tenant = session.get(Job, job_id), session.get(Tenant, live.tenant_a.id)
         assert job is not None and tenant is not None
-        assert job.steps_done == ["create_database", "migrate", "seed_credentials", "register"]
+        assert job.steps_done == [
+            "create_database", "migrate", "seed_credentials", "register", "deploy_runtime", "wait_ready",
+        ]  # fmt: skip
         assert job.error.startswith("verify: runtime not reachable") and job.attempts == runner.MAX_ATTEMPTS
         assert tenant.state is TenantState.FAILED and "verify" in tenant.failure_reason
     cp.settings.runtime_public_url = good_url
