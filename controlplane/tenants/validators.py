@@ -78,7 +78,7 @@ def validate_memory_quantity(value: str) -> str:
 def _quantity(value: str) -> Decimal:
     from kubernetes.utils import parse_quantity
 
-    return Decimal(parse_quantity(value))
+    return Decimal(parse_quantity(value))  # type: ignore[no-untyped-call]
 
 
 def sizing_problems(sizing: Sizing) -> list[tuple[str, str, str]]:
