@@ -150,11 +150,50 @@ class RuntimeSettings(BaseSettings):
         description="Platform credential (Bearer token) for the runtime's /beheer endpoints called by the "
         "control plane. Empty: those endpoints are disabled.",
     )
+    metering_enabled: bool = Field(
+        True, description="Meter usage per tenant and hour (API calls, stored bytes, zaken, documenten, clients)."
+    )
+    metering_controlplane_url: str = Field(
+        "",
+        description="Base URL of the control plane that receives usage events (e.g. http://controlplane:8000). "
+        "Empty: usage is kept in the tenants' metering outboxes and shipped once it is set.",
+    )
+    metering_token: str = Field(
+        "", description="API token of the runtime's service account at the control plane (never logged)."
+    )
+    metering_flush_seconds: float = Field(
+        10.0, gt=0, le=300, description="How often the in-memory counts are written to the tenants' outboxes."
+    )
+    metering_ship_seconds: float = Field(
+        30.0, gt=0, description="How often closed hours are sealed, gauges sampled and usage shipped."
+    )
+    metering_seal_grace_seconds: float = Field(
+        120.0,
+        gt=0,
+        le=3000,
+        description="Seconds after an hour ends before it is sealed and shipped (longer than a flush interval, so "
+        "every process has flushed that hour's counts).",
+    )
+    metering_batch_size: int = Field(1000, ge=1, le=5000, description="Usage events per shipment.")
+    metering_timeout: float = Field(10.0, gt=0, le=120, description="Seconds the control plane may take per shipment.")
+    metering_retry_base_seconds: float = Field(
+        5.0, gt=0, description="First retry delay of a failed shipment; doubled per further failure."
+    )
+    metering_retry_max_seconds: float = Field(
+        600.0, gt=0, description="Upper bound of the retry delay (also the delay after a refused batch)."
+    )
+    metering_retention_days: int = Field(
+        35, ge=1, description="Days shipped outbox rows are kept in the tenant database (the ledger has them)."
+    )
     log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
     log_json: bool = Field(False, description="Log JSON lines instead of key=value console output.")
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> RuntimeSettings:
+        if self.metering_seal_grace_seconds <= 2 * self.metering_flush_seconds:
+            raise ValueError("metering_seal_grace_seconds must be more than twice metering_flush_seconds")
+        if self.metering_controlplane_url and not self.metering_token:
+            raise ValueError("metering_token is required when metering_controlplane_url is set")
         if self.storage_backend == "s3" and self.document_part_size < 5 * 1024 * 1024:
             raise ValueError("document_part_size must be at least 5 MiB (5242880) with storage_backend=s3")
         if not self.registry_url:

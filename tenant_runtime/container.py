@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
 from tenant_runtime.config import RuntimeSettings
 from tenant_runtime.core.auth import ClientStore
 from tenant_runtime.db.engines import EngineCache, build_engine
+from tenant_runtime.metering.meter import UsageMeter
 from tenant_runtime.registry.repository import TenantRegistry
 
 
@@ -19,6 +20,7 @@ class Runtime:
     registry: TenantRegistry
     engines: EngineCache
     clients: ClientStore
+    meter: UsageMeter = field(default_factory=UsageMeter)  # usage counted in memory (tenant_runtime.metering)
 
     def close(self) -> None:
         self.engines.dispose_all()

@@ -17,6 +17,8 @@ from tenant_runtime.core.headers import ApiVersionMiddleware
 from tenant_runtime.core.pools import PoolRouting
 from tenant_runtime.core.tenancy import TenantMiddleware, TenantResolver
 from tenant_runtime.logging import configure_logging
+from tenant_runtime.metering.middleware import MeteringMiddleware
+from tenant_runtime.metering.runner import start_metering
 from tenant_runtime.notificaties.runner import start_delivery
 from tenant_runtime.openapi import routes as openapi_routes
 
@@ -45,8 +47,11 @@ def create_app(settings: RuntimeSettings | None = None, runtime: Runtime | None 
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Notification delivery: a background thread (embedded default) or wake-ups for the Celery workers.
         stop_delivery = start_delivery(runtime)
+        # Metering: flush the counts into the outboxes (and ship them without a broker); a last flush at stop.
+        stop_metering = start_metering(runtime)
         yield
         await asyncio.to_thread(stop_delivery)
+        await asyncio.to_thread(stop_metering)
         runtime.close()
 
     app = FastAPI(
@@ -63,6 +68,8 @@ def create_app(settings: RuntimeSettings | None = None, runtime: Runtime | None 
     app.include_router(openapi_routes.router)
     for router in _api_routers():
         app.include_router(router)  # type: ignore[arg-type]
+    if settings.metering_enabled:
+        app.add_middleware(MeteringMiddleware, meter=runtime.meter)
     app.add_middleware(ApiVersionMiddleware)
     app.add_middleware(
         TenantMiddleware,

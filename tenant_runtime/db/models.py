@@ -23,6 +23,7 @@ TENANT_COMPONENTS: tuple[str, ...] = (
     "besluiten",
     "documenten",
     "notificaties",
+    "metering",
 )
 
 
