@@ -33,6 +33,15 @@ def build_parser() -> argparse.ArgumentParser:
     token = commands.add_parser("create-token", help="Create an API token for a user (local database access).")
     token.add_argument("--email", required=True)
     token.add_argument("--name", default="cli")
+    runtime_token = commands.add_parser(
+        "runtime-token",
+        help="Create a runtime service account (when missing) and print an API token with which that runtime "
+        "ships usage (ZGW_RUNTIME_METERING_TOKEN).",
+    )
+    runtime_token.add_argument("--name", default="shared", help="Account name, e.g. the runtime pool (shared-v1).")
+    runtime_token.add_argument(
+        "--tenant", default="", help="Slug of the one tenant a dedicated runtime serves (default: the shared tier)."
+    )
     cli_api.register(commands)
     runtime_cli.register(commands)
     return parser
@@ -63,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_dev(settings, host=args.host, port=args.port, demo=not args.no_demo)
     if args.command == "create-token":
         return _create_token(settings, args.email, args.name)
+    if args.command == "runtime-token":
+        from controlplane.usage.cli import runtime_token
+
+        return runtime_token(settings, args.name, args.tenant)
     return 2
 
 

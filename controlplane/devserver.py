@@ -9,6 +9,8 @@ import uvicorn
 from controlplane.config import Settings
 from controlplane.demo import DEMO_LOGINS, DEMO_MUNICIPALITIES, runtime_settings_for
 from controlplane.main import create_app as create_controlplane
+from controlplane.usage.cli import embedded_runtime_token
+from tenant_runtime.config import RuntimeSettings
 from tenant_runtime.main import create_app as create_runtime
 from tenant_runtime.tenants.service import migrate_registry
 
@@ -34,8 +36,7 @@ def banner(host: str, port: int, demo: bool) -> str:
     return "\n".join(lines)
 
 
-async def _serve(settings: Settings, host: str, port: int) -> None:
-    runtime_settings = runtime_settings_for(settings)
+async def _serve(settings: Settings, runtime_settings: RuntimeSettings, host: str, port: int) -> None:
     servers = [
         uvicorn.Server(uvicorn.Config(create_controlplane(settings), host=host, port=port, log_config=None)),
         uvicorn.Server(uvicorn.Config(create_runtime(runtime_settings), host=host, port=port + 1, log_config=None)),
@@ -54,6 +55,14 @@ def run_dev(settings: Settings, *, host: str, port: int, demo: bool) -> int:
     if settings.tasks_in_process:
         start_embedded_worker()
         start_embedded_beat()  # reconcile and purge-after-retention, as the beat process would
+    # The runtime ships its usage to this control plane over HTTP with a token of its own service account.
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - a wildcard bind is reached locally
+    runtime_settings = runtime_settings_for(settings).model_copy(
+        update={
+            "metering_controlplane_url": f"http://{local}:{port}",
+            "metering_token": embedded_runtime_token(settings),
+        }
+    )
     print(banner(host, port, demo), flush=True)
-    asyncio.run(_serve(settings, host, port))
+    asyncio.run(_serve(settings, runtime_settings, host, port))
     return 0
