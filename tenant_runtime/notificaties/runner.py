@@ -60,6 +60,8 @@ class TenantDirectory:
         return tenants
 
     def by_url(self, key: str) -> TenantInfo | None:
+        """The active tenant of a database URL. Its status is read again through the registry's own cache, so a
+        suspension stops wake-up deliveries as fast as it stops API requests."""
         with self._lock:
             tenant = self._by_url.get(key)
             stale = time.monotonic() - self._loaded_at >= self._refresh_seconds
@@ -67,7 +69,10 @@ class TenantDirectory:
             self.active()
             with self._lock:
                 tenant = self._by_url.get(key)
-        return tenant
+        if tenant is None:
+            return None
+        current = self._runtime.registry.get(tenant.slug)
+        return current if current is not None and current.status == TenantStatus.ACTIVE else None
 
 
 class InProcessDelivery:
