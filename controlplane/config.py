@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -254,6 +255,56 @@ class Settings(BaseSettings):
     usage_check_interval_seconds: float = Field(
         900.0, gt=0, description="How often the beat checks every active tenant's usage for staleness."
     )
+    stripe_enabled: bool = Field(
+        False,
+        description="Bill through Stripe (customers, subscriptions, meter events, webhooks). False: invoices are "
+        "only computed, frozen and exported.",
+    )
+    stripe_api_key: str = Field("", description="Stripe secret API key (sk_...); required when Stripe is enabled.")
+    stripe_webhook_secret: str = Field(
+        "", description="Signing secret of the Stripe webhook endpoint (whsec_...); required when Stripe is enabled."
+    )
+    stripe_api_base: str = Field(
+        "", description="Base URL of the Stripe API. Empty: https://api.stripe.com (tests use a local server)."
+    )
+    stripe_name_prefix: str = Field(
+        "zgw_",
+        pattern=r"^[a-z0-9_]{1,40}$",
+        description="Meter event names and price lookup keys at Stripe are this prefix + the invoice component "
+        "(e.g. zgw_api_calls).",
+    )
+    stripe_tax_rate_id: str = Field(
+        "", description="Stripe tax rate (txr_...) put on every subscription; empty: no Stripe-side VAT."
+    )
+    stripe_timeout_seconds: float = Field(10.0, gt=0, description="Seconds one Stripe API request may take.")
+    stripe_max_network_retries: int = Field(
+        2, ge=0, le=10, description="Retries the Stripe library makes itself (same idempotency key) per call."
+    )
+    stripe_webhook_tolerance_seconds: int = Field(
+        300, ge=1, description="Webhook signatures older than this are refused (replay protection)."
+    )
+    billing_vat_rate: Decimal = Field(
+        Decimal("0.21"), ge=0, le=1, description="VAT rate applied to an invoice's subtotal (0.21 = 21%)."
+    )
+    billing_close_delay_hours: int = Field(
+        2, ge=0, le=48, description="Hours after a month ends before month-close freezes its invoices (late usage)."
+    )
+    billing_meter_retry_seconds: float = Field(
+        30.0, gt=0, description="First retry delay of a meter event the provider did not take; doubled per attempt."
+    )
+    billing_meter_dedup_hours: int = Field(
+        23,
+        ge=1,
+        le=24,
+        description="A meter event whose outcome is unknown is resent with its identifier only this long after "
+        "the first attempt (inside Stripe's 24 h dedup window); later it waits for reconciliation.",
+    )
+    billing_reconcile_interval_seconds: float = Field(
+        86400.0, gt=0, description="How often the beat reconciles the ledger with the payment provider (nightly)."
+    )
+    billing_tick_seconds: float = Field(
+        300.0, gt=0, description="How often the beat sends due meter events, syncs customers and runs a due close."
+    )
     public_url: str = Field("http://127.0.0.1:8000", description="Public base URL of the control plane.")
     log_level: str = Field("INFO", description="Log level.")
     log_json: bool = Field(False, description="Log JSON lines instead of key=value console output.")
@@ -279,6 +330,11 @@ class Settings(BaseSettings):
                 valid = False
             if not valid:
                 raise ValueError("ZGW_BACKUP_PLATFORM_KEY (and earlier keys) must be 32 urlsafe-base64 bytes")
+        if self.stripe_enabled and self.environment == "production":
+            missing = [n for n, v in (("ZGW_STRIPE_API_KEY", self.stripe_api_key),
+                                      ("ZGW_STRIPE_WEBHOOK_SECRET", self.stripe_webhook_secret)) if not v]  # fmt: skip
+            if missing:
+                raise ValueError(f"{' and '.join(missing)} must be set when Stripe is enabled in production")
         if self.environment == "production" and (self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32):
             raise ValueError("ZGW_SECRET_KEY must be set to a random value of 32+ characters in production")
         if self.environment != "development" and not self.encryption_key:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from controlplane.billing.interfaces import PaymentProvider
+from controlplane.billing.providers import DisabledProvider, build_payment_provider
 from controlplane.clock import Clock, SystemClock
 from controlplane.config import Settings
 from controlplane.db import make_engine, make_session_factory
@@ -33,6 +35,7 @@ class ControlPlane:
     driver: TenantDriver
     clock: Clock = field(default_factory=SystemClock)
     dispatch: Dispatcher = celery_dispatcher
+    payments: PaymentProvider = field(default_factory=DisabledProvider)  # Stripe or disabled (billing)
 
     def close(self) -> None:
         close = getattr(self.driver, "close", None)
@@ -52,4 +55,5 @@ def build_controlplane(
         driver=build_driver(settings),
         clock=clock or SystemClock(),
         dispatch=dispatch or celery_dispatcher,
+        payments=build_payment_provider(settings),
     )

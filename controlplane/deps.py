@@ -129,6 +129,7 @@ def require_roles(*roles: Role) -> Callable[[Actor], Actor]:
 
 OperatorActor = Annotated[Actor, Depends(require_roles(Role.OPERATOR))]
 ManagerActor = Annotated[Actor, Depends(require_roles(Role.OPERATOR, Role.MUNICIPALITY_ADMIN))]
+FinanceActor = Annotated[Actor, Depends(require_roles(Role.OPERATOR, Role.FINANCE))]  # reads every tenant
 IdempotencyKey = Annotated[
     str | None,
     Header(

@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from controlplane import __version__, health
 from controlplane.accounts import routes as accounts_routes
 from controlplane.audit import routes as audit_routes
+from controlplane.billing import routes as billing_routes
 from controlplane.config import Settings, get_settings
 from controlplane.container import ControlPlane, build_controlplane
 from controlplane.credentials import routes as credentials_routes
@@ -36,6 +37,7 @@ API_ROUTERS = (
     jobs_routes.router,
     audit_routes.router,
     accounts_routes.router,
+    billing_routes.router,
     usage_routes.router,
 )
 
