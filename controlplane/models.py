@@ -2,6 +2,7 @@
 
 from controlplane.accounts import models as accounts_models
 from controlplane.audit import models as audit_models
+from controlplane.backups import models as backups_models
 from controlplane.billing import models as billing_models
 from controlplane.credentials import models as credentials_models
 from controlplane.db import Base
@@ -13,6 +14,7 @@ metadata = Base.metadata
 __all__ = [
     "accounts_models",
     "audit_models",
+    "backups_models",
     "billing_models",
     "credentials_models",
     "jobs_models",

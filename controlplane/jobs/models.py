@@ -19,6 +19,11 @@ class JobKind(enum.StrEnum):
     RESUME = "resume"
     DEPROVISION = "deprovision"
     PURGE = "purge"  # drop the data of a deprovisioned tenant once its retention has passed
+    BACKUP = "backup"  # controlplane.backups: database dump + document objects, encrypted, to the backup target
+    RESTORE = "restore"  # a backup restored in place (the tenant briefly in maintenance)
+    CLONE = "clone"  # a backup restored into a new tenant
+    DRILL = "drill"  # the latest backup restored into a scratch tenant, checked, timed and removed
+    EXPORT = "export"  # a downloadable export of the tenant's data
 
 
 class JobStatus(enum.StrEnum):
