@@ -7,8 +7,10 @@ from controlplane.drivers.interfaces import TenantDriver
 
 
 def build_driver(settings: Settings) -> TenantDriver:
-    if settings.driver == "local":
-        from controlplane.drivers.local import LocalDriver
+    if settings.driver == "kubernetes":
+        from controlplane.drivers.kubernetes import KubernetesDriver
 
-        return LocalDriver(settings)
-    raise NotImplementedError(f"driver {settings.driver!r} is not available in this build (ZGW_DRIVER)")
+        return KubernetesDriver(settings)
+    from controlplane.drivers.local import LocalDriver
+
+    return LocalDriver(settings)
