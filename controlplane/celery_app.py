@@ -11,7 +11,12 @@ from celery import Celery
 from controlplane.config import Settings, get_settings
 
 # Each bounded context registers its tasks module here.
-TASK_MODULES = ["controlplane.system.tasks", "controlplane.tenants.tasks", "controlplane.billing.tasks"]
+TASK_MODULES = [
+    "controlplane.system.tasks",
+    "controlplane.tenants.tasks",
+    "controlplane.billing.tasks",
+    "controlplane.usage.tasks",
+]
 
 
 def create_celery(settings: Settings) -> Celery:

@@ -24,6 +24,7 @@ from controlplane.metrics import ControlPlaneCollector
 from controlplane.tenants import plans_routes
 from controlplane.tenants import routes as tenants_routes
 from controlplane.usage import routes as usage_routes
+from controlplane.usage.metrics import UsageCollector
 from controlplane.web import routes as web_routes
 from controlplane.web.templating import STATIC_DIR, error_page
 from tenant_runtime.core.handlers import install_handlers
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, controlplane: ControlPlane | No
     app.state.controlplane = cp
     app.state.metrics_registry = CollectorRegistry(auto_describe=False)
     app.state.metrics_registry.register(ControlPlaneCollector(cp))
+    app.state.metrics_registry.register(UsageCollector(cp))
     install_handlers(app)
     app.add_middleware(
         SessionMiddleware,

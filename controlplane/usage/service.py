@@ -24,7 +24,7 @@ from controlplane.accounts.models import ApiToken, Role, User
 from controlplane.accounts.passwords import hash_password
 from controlplane.accounts.tokens import create_token
 from controlplane.audit import service as audit
-from controlplane.tenants.models import Tenant, Tier
+from controlplane.tenants.models import Tenant, TenantState, Tier
 from controlplane.usage.models import EntryKind, RuntimeAccount, UsageEntry
 from controlplane.usage.schemas import UsageEventIn
 from tenant_runtime.core.problems import InvalidParam, Problem, validation_problem
@@ -478,3 +478,39 @@ def embedded_runtime_token(session: Session, actor: Actor) -> str:
     the ``runtime-embedded`` account at every start (the previous one is revoked)."""
     user = ensure_runtime_account(session, actor, EMBEDDED_RUNTIME)
     return issue_runtime_token(session, actor, user, EMBEDDED_RUNTIME, replace=True)
+
+
+# --- freshness ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaleTenant:
+    slug: str
+    last_hour: datetime | None
+
+
+def latest_hours(session: Session) -> list[tuple[str, datetime | None]]:
+    """Every active tenant with the start of its latest metered hour (None: nothing metered yet)."""
+    latest = (
+        select(UsageEntry.tenant_id, func.max(UsageEntry.hour).label("hour"))
+        .where(UsageEntry.kind == EntryKind.USAGE.value)
+        .group_by(UsageEntry.tenant_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Tenant.slug, latest.c.hour)
+        .outerjoin(latest, latest.c.tenant_id == Tenant.id)
+        .where(Tenant.state == TenantState.ACTIVE)
+        .order_by(Tenant.slug)
+    )
+    return [(slug, _aware(hour)) for slug, hour in rows]
+
+
+def stale_tenants(session: Session, now: datetime, stale_after_hours: int) -> list[StaleTenant]:
+    """Active tenants without usage for a closed hour in the last ``stale_after_hours`` hours."""
+    cutoff = hour_of(now) - timedelta(hours=stale_after_hours)
+    return [StaleTenant(slug, hour) for slug, hour in latest_hours(session) if hour is None or hour < cutoff]
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
