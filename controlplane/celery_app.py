@@ -16,6 +16,7 @@ TASK_MODULES = [
     "controlplane.tenants.tasks",
     "controlplane.billing.tasks",
     "controlplane.usage.tasks",
+    "controlplane.backups.tasks",
 ]
 
 

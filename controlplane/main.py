@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from controlplane import __version__, health
 from controlplane.accounts import routes as accounts_routes
 from controlplane.audit import routes as audit_routes
+from controlplane.backups import routes as backups_routes
 from controlplane.billing import routes as billing_routes
 from controlplane.config import Settings, get_settings
 from controlplane.container import ControlPlane, build_controlplane
@@ -37,6 +38,7 @@ API_ROUTERS = (
     plans_routes.router,
     jobs_routes.router,
     audit_routes.router,
+    backups_routes.router,
     accounts_routes.router,
     billing_routes.router,
     usage_routes.router,
