@@ -14,6 +14,7 @@ from controlplane.config import Settings, get_settings
 TASK_MODULES = [
     "controlplane.system.tasks",
     "controlplane.tenants.tasks",
+    "controlplane.releases.tasks",
     "controlplane.billing.tasks",
     "controlplane.usage.tasks",
     "controlplane.backups.tasks",

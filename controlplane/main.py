@@ -22,6 +22,7 @@ from controlplane.credentials import routes as credentials_routes
 from controlplane.deps import LoginRequired
 from controlplane.jobs import routes as jobs_routes
 from controlplane.metrics import ControlPlaneCollector
+from controlplane.releases import routes as releases_routes
 from controlplane.tenants import plans_routes
 from controlplane.tenants import routes as tenants_routes
 from controlplane.usage import routes as usage_routes
@@ -40,6 +41,9 @@ API_ROUTERS = (
     audit_routes.router,
     backups_routes.router,
     accounts_routes.router,
+    releases_routes.router,
+    releases_routes.campaigns_router,
+    releases_routes.tenant_router,
     billing_routes.router,
     usage_routes.router,
 )

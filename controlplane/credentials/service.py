@@ -16,6 +16,7 @@ from controlplane.container import ControlPlane
 from controlplane.credentials.models import ApiCredential, CredentialSecret, CredentialStatus
 from controlplane.credentials.schemas import CredentialCreate, CredentialUpdate
 from controlplane.drivers.interfaces import AutorisatieGrant, ClientSpec, SecretSpec, Sizing, TenantSpec
+from controlplane.releases import service as releases
 from controlplane.tenants.models import Tenant, TenantState
 from tenant_runtime.core.problems import InvalidParam, Problem, validation_problem
 
@@ -42,7 +43,9 @@ def spec_of(tenant: Tenant) -> TenantSpec:
         quota_memory=plan.quota_memory,
         quota_pods=plan.quota_pods,
     )
-    return TenantSpec(slug=tenant.slug, name=tenant.name, tier=tenant.tier.value, sizing=sizing)
+    # The release that serves the tenant (controlplane.releases; None: the package's own release).
+    release = releases.release_spec_of(tenant)
+    return TenantSpec(slug=tenant.slug, name=tenant.name, tier=tenant.tier.value, sizing=sizing, release=release)
 
 
 def _aware(moment: datetime | None) -> datetime | None:

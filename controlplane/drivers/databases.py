@@ -32,6 +32,7 @@ from controlplane.drivers.interfaces import (
     ClientSpec,
     ExportResult,
     PermanentError,
+    ReleaseSpec,
     RuntimeStatus,
     TemporaryError,
     TenantSpec,
@@ -122,6 +123,11 @@ def _run_tool(argv: list[str], env: dict[str, str], what: str) -> None:
     result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=6 * 3600, check=False)
     if result.returncode != 0:
         raise TemporaryError(f"{what} failed: {result.stderr.strip()[:800]}", delay=10)
+
+
+def schema_locations(release: ReleaseSpec | None) -> list[Path]:
+    """The alembic version directories a release brings besides the package's own."""
+    return [Path(p) for p in release.migration_paths] if release is not None else []
 
 
 @dataclass(frozen=True)
@@ -230,8 +236,14 @@ class TenantDatabases:
         return self.create_owned_database(tenant, self.database_name(tenant))
 
     def migrate(self, tenant: TenantSpec) -> None:
+        """Bring the schema to the tenant's release: exactly its heads (upgrade or downgrade, with the version
+        directories it brings), or every head of this package for a tenant on the package's own release."""
         url = self.database_url(tenant)
-        runtime_tenants.migrate_tenant_database(url)
+        release = tenant.release
+        if release is not None and release.schema_heads:
+            runtime_tenants.migrate_tenant_to(url, release.schema_heads, schema_locations(release))
+        else:
+            runtime_tenants.migrate_tenant_database(url)
         engine = build_engine(url, pooled=False)
         try:
             with Session(engine) as session, session.begin():
@@ -489,7 +501,12 @@ class TenantDatabases:
 
     def state(self, tenant: TenantSpec) -> DatabaseState:
         exists = self.exists(tenant)
-        return DatabaseState(exists, exists and runtime_tenants.tenant_schema_is_current(self.database_url(tenant)))
+        release = tenant.release
+        heads = release.schema_heads if release is not None and release.schema_heads else None
+        current = exists and runtime_tenants.tenant_schema_is_current(
+            self.database_url(tenant), heads, schema_locations(release)
+        )
+        return DatabaseState(exists, current)
 
     def managed_databases(self, prefix: str | None = None) -> set[str]:
         """Names of every tenant database with this control plane's prefix on the server (orphan detection)."""
@@ -514,6 +531,7 @@ class Registration:
     registered: bool
     status: RuntimeStatus | None
     database_url: str
+    pool: str = ""
 
 
 class RegistryWriter:
@@ -553,4 +571,4 @@ class RegistryWriter:
         status = None
         if info.status.value in {s.value for s in RuntimeStatus}:
             status = RuntimeStatus(info.status.value)
-        return Registration(True, status, info.database_url)
+        return Registration(True, status, info.database_url, info.pool)

@@ -169,6 +169,13 @@ class TenantDriver(Protocol):
         """A real authenticated ZGW call to the tenant; raises TemporaryError when it does not succeed."""
         ...
 
+    def request_counts(self, tenant: TenantSpec) -> tuple[float, float] | None:
+        """(requests, 5xx responses) the runtime serving the tenant (at ``tenant.release``) has answered for it so
+        far, from its ``zgw_runtime_tenant_requests_total`` counters: the upgrade health gate's error rate is the
+        difference over a window. TemporaryError while the runtime is not reachable; None when this driver cannot
+        read them."""
+        ...
+
     def export(self, tenant: TenantSpec, directory: Path, name: str, index: dict[str, object]) -> ExportResult:
         """Write a full export of the tenant database and a JSON index describing it to ``directory``."""
         ...

@@ -40,7 +40,7 @@ from controlplane.drivers.interfaces import (
 )
 from controlplane.drivers.kubernetes_api import KubeApi, Manifest
 from controlplane.drivers.kubernetes_release import ChartRenderer, RuntimeRelease
-from controlplane.drivers.local import verify_call
+from controlplane.drivers.local import read_request_counts, verify_call
 
 log = structlog.get_logger(__name__)
 
@@ -143,6 +143,12 @@ class KubernetesDriver:
         return self.settings.kubernetes_shared_pool
 
     def _require_server(self) -> None:
+        """What the dedicated tier needs besides a cluster: a PostgreSQL server and a domain for the API URLs."""
+        if not self.settings.kubernetes_base_domain and "{base_domain}" in self.settings.kubernetes_api_url_template:
+            raise PermanentError(
+                "dedicated tenants need ZGW_KUBERNETES_BASE_DOMAIN (or a ZGW_KUBERNETES_API_URL_TEMPLATE without "
+                "{base_domain})"
+            )
         if self.databases.server_url is None:
             raise PermanentError(
                 "dedicated tenants need a PostgreSQL server (ZGW_TENANT_DATABASE_SERVER_URL or a PostgreSQL "
@@ -158,6 +164,12 @@ class KubernetesDriver:
         return self.registries.create(tenant) or created
 
     def migrate(self, tenant: TenantSpec) -> None:
+        """A dedicated tenant whose runtime is deployed migrates to its release by a Job running that release's
+        image (an upgrade or its rollback, controlplane.releases); provisioning and shared-tier tenants from the
+        control plane, which carries every release's migrations (docs/operations/upgrades.md)."""
+        if tenant.dedicated and tenant.release is not None and self.release.record(tenant) is not None:
+            self.release.run_migrations(tenant)
+            return
         self.databases.migrate(tenant)
 
     def push_clients(self, tenant: TenantSpec, clients: list[ClientSpec]) -> None:
@@ -260,6 +272,15 @@ class KubernetesDriver:
     def verify(self, tenant: TenantSpec, client_id: str, secret: str) -> None:
         base = objects.verify_base_url(self.settings, tenant) if tenant.dedicated else self.api_base_url(tenant)
         verify_call(tenant, base, client_id, secret)
+
+    def request_counts(self, tenant: TenantSpec) -> tuple[float, float] | None:
+        """From ``/metrics`` of the runtime serving the tenant: a dedicated runtime at its verification address
+        (one pod per scrape behind its Service), a shared pool at its ``ZGW_RUNTIME_POOL_ROUTES`` address."""
+        if tenant.dedicated:
+            root = objects.verify_base_url(self.settings, tenant)
+        else:
+            root = self.settings.runtime_pool_routes.get(self._pool(tenant), self.settings.runtime_public_url)
+        return read_request_counts(root, tenant.slug)
 
     # --- observing ------------------------------------------------------------------------------------
     def observe(self, tenant: TenantSpec) -> Observation:

@@ -219,6 +219,38 @@ class RuntimeRelease:
                  objects=len(rendered.main), values=rendered.values_digest)  # fmt: skip
         return rendered
 
+    def run_migrations(self, tenant: TenantSpec, report: ProgressReporter | None = None) -> None:
+        """An upgrade's (or rollback's) migration step, as a Job: the chart's migrations Job rendered with
+        ``tenant.release``'s image, bringing the database to exactly that release's schema heads
+        (``zgwcloud runtime migrate --heads ...``). It has a name of its own per target, so the chart's own hook
+        (run again by the next ``apply``, then a no-op) keeps its record."""
+        release = tenant.release
+        if release is None or not release.schema_heads:
+            raise PermanentError("a migration Job needs the release's schema heads")
+        namespace = objects.namespace_name(self.settings, tenant)
+        hooks = [h for h in self.render(tenant, RuntimeStatus.ACTIVE).hooks if h.get("kind") == "Job"]
+        if not hooks:
+            raise PermanentError("the runtime chart renders no migrations Job (migrations.enabled)")
+        job = json.loads(json.dumps(hooks[0]))
+        container = job["spec"]["template"]["spec"]["containers"][0]
+        arguments = ["--heads", ",".join(release.schema_heads)]
+        for path in release.migration_paths:
+            arguments += ["--migrations-dir", path]
+        container["command"] = [*container["command"], *arguments]
+        annotations = job["metadata"]["annotations"]
+        for name in [a for a in annotations if a.startswith("helm.sh/")]:
+            del annotations[name]
+        annotations.pop(objects.HASH_ANNOTATION, None)
+        target = objects.digest([release.image, arguments])[:10]
+        job["metadata"]["name"] = f"{objects.RELEASE}-migrate-{target}"
+        annotations[objects.HASH_ANNOTATION] = objects.digest(job)
+        record = self.record(tenant)
+        if record is not None:
+            job["metadata"]["ownerReferences"] = [owner_reference(record)]
+        log.info("runtime_migration_job", tenant=tenant.slug, job=job["metadata"]["name"], image=release.image,
+                 heads=release.schema_heads)  # fmt: skip
+        self._run_hook(namespace, job, report)
+
     def _run_hook(self, namespace: str, job: Manifest, report: ProgressReporter | None) -> None:
         """Run one hook Job to completion with helm's policy (before-hook-creation, hook-succeeded): a run of an
         older render, or one that had failed before this attempt, is replaced; a finished run is deleted. A run

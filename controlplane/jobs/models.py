@@ -19,6 +19,7 @@ class JobKind(enum.StrEnum):
     RESUME = "resume"
     DEPROVISION = "deprovision"
     PURGE = "purge"  # drop the data of a deprovisioned tenant once its retention has passed
+    UPGRADE = "upgrade"  # controlplane.releases: one tenant's upgrade in a campaign (backup … health gate, rollback)
     BACKUP = "backup"  # controlplane.backups: database dump + document objects, encrypted, to the backup target
     RESTORE = "restore"  # a backup restored in place (the tenant briefly in maintenance)
     CLONE = "clone"  # a backup restored into a new tenant

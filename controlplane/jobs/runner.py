@@ -24,7 +24,7 @@ log = structlog.get_logger(__name__)
 
 MAX_ATTEMPTS = 10
 # Modules that define job kinds (``JOB_DEFINITIONS``); each bounded context with jobs adds its own.
-JOB_MODULES = ("controlplane.tenants.lifecycle", "controlplane.backups.jobs")
+JOB_MODULES = ("controlplane.tenants.lifecycle", "controlplane.backups.jobs", "controlplane.releases.jobs")
 
 
 @cache

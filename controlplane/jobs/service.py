@@ -8,6 +8,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import structlog
 from sqlalchemy import Engine, event, select, text
@@ -21,6 +22,7 @@ from tenant_runtime.core.problems import Problem
 log = structlog.get_logger(__name__)
 
 UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
+R = TypeVar("R")
 
 
 def fingerprint(method: str, path: str, body: object) -> str:
@@ -38,17 +40,23 @@ def scoped_key(actor: Actor, key: str | None) -> str | None:
 
 def replay(session: Session, key: str | None, request_fingerprint: str) -> Job | None:
     """The job an earlier request with this key created, or None; a different request with the key is refused."""
+    return replayed(session, Job, key, request_fingerprint)
+
+
+def replayed(session: Session, model: type[R], key: str | None, request_fingerprint: str) -> R | None:
+    """What an earlier request with this key created (a row of ``model``, which has ``idempotency_key`` and
+    ``request_fingerprint`` columns), or None; a different request with the same key is refused."""
     if key is None:
         return None
-    job = session.scalar(select(Job).where(Job.idempotency_key == key))
-    if job is not None and job.request_fingerprint != request_fingerprint:
+    found = session.scalar(select(model).where(getattr(model, "idempotency_key") == key))  # noqa: B009
+    if found is not None and getattr(found, "request_fingerprint") != request_fingerprint:  # noqa: B009
         raise Problem(
             422,
             "Deze Idempotency-Key is al gebruikt voor een ander verzoek.",
             code="idempotency-key-reused",
             title="Idempotency-Key hergebruikt.",
         )
-    return job
+    return found
 
 
 def unfinished_job(session: Session, tenant_id: uuid.UUID) -> Job | None:
