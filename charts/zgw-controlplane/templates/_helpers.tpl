@@ -104,6 +104,37 @@ app.kubernetes.io/component: {{ .component }}
 - name: ZGW_RUNTIME_PUBLIC_URL
   value: {{ . | quote }}
 {{- end }}
+{{- if eq .Values.config.driver "kubernetes" }}
+{{- $k8s := .Values.config.kubernetes }}
+- name: ZGW_KUBERNETES_CHART_PATH
+  value: /opt/zgw-cloud/charts/zgw-tenant-runtime
+- name: ZGW_KUBERNETES_CONTROLPLANE_NAMESPACE
+  value: {{ .Release.Namespace | quote }}
+- name: ZGW_KUBERNETES_BASE_DOMAIN
+  value: {{ $k8s.baseDomain | quote }}
+- name: ZGW_KUBERNETES_NAMESPACE_PREFIX
+  value: {{ $k8s.namespacePrefix | quote }}
+- name: ZGW_KUBERNETES_INGRESS_CLASS
+  value: {{ $k8s.ingressClass | quote }}
+- name: ZGW_KUBERNETES_TLS_SECRET
+  value: {{ $k8s.tlsSecretName | quote }}
+- name: ZGW_KUBERNETES_INGRESS_ANNOTATIONS
+  value: {{ toJson $k8s.ingressAnnotations | quote }}
+- name: ZGW_KUBERNETES_API_URL_TEMPLATE
+  value: {{ $k8s.apiUrlTemplate | quote }}
+- name: ZGW_KUBERNETES_VERIFY_URL_TEMPLATE
+  value: {{ $k8s.verifyUrlTemplate | quote }}
+- name: ZGW_KUBERNETES_INGRESS_NAMESPACE
+  value: {{ $k8s.ingressNamespace | quote }}
+- name: ZGW_KUBERNETES_IMAGE_REPOSITORY
+  value: {{ $k8s.imageRepository | quote }}
+- name: ZGW_KUBERNETES_IMAGE_TAG
+  value: {{ $k8s.imageTag | quote }}
+- name: ZGW_KUBERNETES_RUNTIME_DATABASE_HOST
+  value: {{ $k8s.runtimeDatabaseHost | quote }}
+- name: ZGW_KUBERNETES_RUNTIME_VALUES
+  value: {{ toJson $k8s.runtimeValues | quote }}
+{{- end }}
 {{- $secrets := list
   (list "ZGW_DATABASE_URL" $keys.databaseUrl false)
   (list "ZGW_SECRET_KEY" $keys.secretKey false)
