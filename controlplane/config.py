@@ -87,90 +87,6 @@ class Settings(BaseSettings):
         description="A dedicated tenant's namespace is <prefix><slug> (shortened with a hash beyond 63 characters).",
     )
     kubernetes_base_domain: str = Field(
-        "", description="Dedicated tenants are served at https://<slug>.<base domain> (their Ingress host). Empty: no Ingress."
-    )
-    kubernetes_ingress_class: str = Field(
-        "", description="IngressClass of dedicated tenants' Ingress; empty: the cluster's default class."
-    )
-    kubernetes_tls_secret: str = Field(
-        "zgw-runtime-tls",
-        description="Secret in the tenant namespace with the Ingress certificate (e.g. issued by cert-manager through "
-        "ZGW_KUBERNETES_INGRESS_ANNOTATIONS); empty: the Ingress has no TLS.",
-    )
-    kubernetes_ingress_annotations: dict[str, str] = Field(
-        default_factory=dict,
-        description='Annotations of dedicated tenants\' Ingress, as JSON (e.g. {"cert-manager.io/cluster-issuer": '
-        '"letsencrypt"}).',
-    )
-    kubernetes_api_url_template: str = Field(
-        "https://{slug}.{base_domain}",
-        description="API base URL of a dedicated tenant (shown to the municipality); placeholders {slug}, "
-        "{namespace}, {base_domain}.",
-    )
-    kubernetes_verify_url_template: str = Field(
-        "",
-        description="Base URL the verification call uses to reach a dedicated tenant (e.g. "
-        "http://zgw-runtime.{namespace}.svc through the Service); empty: the API base URL.",
-    )
-    kubernetes_controlplane_namespace: str = Field(
-        "zgw-system", description="Namespace of the control plane: its pods may reach dedicated runtimes."
-    )
-    kubernetes_ingress_namespace: str = Field(
-        "ingress-nginx", description="Namespace of the ingress controller allowed to reach dedicated runtimes."
-    )
-    kubernetes_runtime_database_host: str = Field(
-        "",
-        description="host[:port] at which dedicated runtime pods reach the tenant database server; empty: the host "
-        "the control plane uses.",
-    )
-    kubernetes_runtime_values: dict[str, Any] = Field(
-        default_factory=dict,
-        description="Extra Helm values (JSON) merged into every dedicated release, e.g. the NetworkPolicy egress "
-        "of your cluster.",
-    )
-    kubernetes_pod_security_version: str = Field(
-        "v1.34",
-        pattern=r"^(latest|v1\.\d+)$",
-        description="Pod Security Standard version pinned on tenant namespaces (enforce, audit and warn: restricted).",
-    )
-    kubernetes_ready_poll_seconds: float = Field(
-        60.0,
-        gt=0,
-        description="How long one attempt of a step waits for Deployments, Jobs or a namespace deletion before the "
-        "step is retried.",
-    )
-    kubernetes_request_timeout: float = Field(30.0, gt=0, description="Seconds one Kubernetes API request may take.")
-    kubernetes_shared_pool: str = Field(
-        "default", description="Pool of the shared runtime release that shared-tier tenants are registered in."
-    )
-    # --- Kubernetes driver (ZGW_DRIVER=kubernetes) --------------------------------------------------------
-    kubernetes_kubeconfig: str = Field(
-        "",
-        description="Kubeconfig of the cluster the Kubernetes driver provisions in. Empty: the pod's ServiceAccount "
-        "when running in a cluster, else the default kubeconfig (KUBECONFIG, ~/.kube/config).",
-    )
-    kubernetes_context: str = Field("", description="Context of the kubeconfig; empty: its current context.")
-    kubernetes_as_user: str = Field(
-        "",
-        description="Impersonate this user on every Kubernetes request (e.g. "
-        "system:serviceaccount:zgw-system:zgw-controlplane, to act with exactly the chart's RBAC); empty: none.",
-    )
-    kubernetes_chart_path: Path = Field(
-        DEFAULT_RUNTIME_CHART, description="The zgw-tenant-runtime chart rendered for dedicated tenants."
-    )
-    kubernetes_helm_binary: str = Field(
-        "helm", description="helm binary that renders the chart (`helm template`; nothing is installed by helm)."
-    )
-    kubernetes_image_repository: str = Field(
-        "", description="Image repository of dedicated runtimes; empty: the chart's default."
-    )
-    kubernetes_image_tag: str = Field("", description="Image tag of dedicated runtimes; empty: the chart's appVersion.")
-    kubernetes_namespace_prefix: str = Field(
-        "zgw-t-",
-        pattern=r"^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9-])?$",
-        description="A dedicated tenant's namespace is <prefix><slug> (shortened with a hash beyond 63 characters).",
-    )
-    kubernetes_base_domain: str = Field(
         "",
         description="Dedicated tenants are served at https://<slug>.<base domain> (their Ingress host). "
         "Empty: no Ingress.",
@@ -455,19 +371,6 @@ class Settings(BaseSettings):
                 Fernet(self.encryption_key.encode())
             except ValueError:
                 raise ValueError("ZGW_ENCRYPTION_KEY is not a valid Fernet key (32 urlsafe-base64 bytes)") from None
-        return self
-
-    @model_validator(mode="after")
-    def _kubernetes_driver(self) -> Settings:
-        if (
-            self.driver == "kubernetes"
-            and not self.kubernetes_base_domain
-            and "{base_domain}" in self.kubernetes_api_url_template
-        ):
-            raise ValueError(
-                "ZGW_KUBERNETES_BASE_DOMAIN is needed for dedicated tenants' API URLs "
-                "(or set ZGW_KUBERNETES_API_URL_TEMPLATE without {base_domain})"
-            )
         return self
 
     def fernet(self) -> Fernet:
