@@ -121,6 +121,11 @@ class S3Target:
         self._storage.delete(key)
 
     def delete_prefix(self, prefix: str) -> int:
+        """Also aborts unfinished multipart uploads below the prefix (what a killed writer leaves)."""
+        uploads = self.client.get_paginator("list_multipart_uploads")
+        for page in uploads.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
+            for upload in page.get("Uploads", []):
+                self.client.abort_multipart_upload(Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"])
         keys = self.list(prefix)
         for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1000 keys
             batch = [{"Key": self.prefix + k} for k in keys[start : start + 1000]]

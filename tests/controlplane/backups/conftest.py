@@ -4,10 +4,11 @@ content is on MinIO too, and helpers: provision a tenant, fill it through the ZG
 from __future__ import annotations
 
 import base64
+import os
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,7 @@ class BackupWorld:
     settings: Settings
     runtime_url: str
     content_bucket: S3Bucket
+    informatieobjecttypen: dict[str, str] = field(default_factory=dict)  # slug → URL (made by ``fill``)
 
     @property
     def cp(self) -> ControlPlane:
@@ -180,6 +182,7 @@ class BackupWorld:
             besluittype_url = f"{self.api(tenant, 'catalogi')}/besluittypen/{besluittype.uuid}"
             zaaktype_url = f"{self.api(tenant, 'catalogi')}/zaaktypen/{zaaktype.uuid}"
         engine.dispose()
+        self.informatieobjecttypen[tenant.slug] = iot_url
         filled = Filled([], [], [], {})
         with httpx.Client(headers=headers, timeout=30) as http:
             for n in range(zaken):
@@ -208,6 +211,19 @@ class BackupWorld:
             assert link.status_code == 201, link.text
         return filled
 
+    def fill_big_documents(self, tenant: Tenant, headers: dict[str, str], *, count: int, size: int) -> list[str]:
+        """Documents of ``size`` random bytes each (after ``fill``); returns their URLs."""
+        urls = []
+        with httpx.Client(headers=headers, timeout=120) as http:
+            for n in range(count):
+                document = http.post(f"{self.api(tenant, 'documenten')}/enkelvoudiginformatieobjecten", json={
+                    "bronorganisatie": RSIN, "creatiedatum": "2024-05-01", "titel": f"Groot {n}", "auteur": "Test",
+                    "taal": "nld", "informatieobjecttype": self.informatieobjecttypen[tenant.slug],
+                    "inhoud": base64.b64encode(os.urandom(size)).decode()})  # fmt: skip
+                assert document.status_code == 201, document.text
+                urls.append(document.json()["url"])
+        return urls
+
 
 def comparable(body: Any, source_slug: str, target_slug: str) -> Any:
     """A response body with the target tenant's URLs written as the source's (to compare two tenants)."""
@@ -218,7 +234,7 @@ def comparable(body: Any, source_slug: str, target_slug: str) -> Any:
 
 def build_backup_world(
     tmp_path: Path, postgres_server: PostgresServer, bucket: S3Bucket, monkeypatch: pytest.MonkeyPatch,
-    **overrides: object,
+    dispatch: object | None = None, **overrides: object,
 ) -> Iterator[BackupWorld]:  # fmt: skip
     for name, value in storage_env(bucket).items():
         monkeypatch.setenv(name, value)
@@ -227,7 +243,7 @@ def build_backup_world(
                                              registry_url=settings.runtime_registry_url))  # fmt: skip
     with serve(runtime) as runtime_url:
         settings = settings.model_copy(update={"runtime_public_url": runtime_url})
-        for world in build_world(settings):
+        for world in build_world(settings, dispatch=dispatch):
             yield BackupWorld(world, settings, runtime_url, bucket)
 
 
