@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from controlplane.config import Settings
 from tenant_runtime.config import RuntimeSettings
 from tests.fixtures.kubernetes import KubeCluster
-from tests.fixtures.services import MinioServer, PostgresServer, RedisServer
+from tests.fixtures.services import MinioServer, PostgresServer, RedisServer, StripeMockServer
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +64,13 @@ def redis_url(redis_server: RedisServer) -> str:
     url = f"{redis_server.url}/{next(_redis_databases)}"
     redis.Redis.from_url(url).flushdb()
     return url
+
+
+@pytest.fixture(scope="session")
+def stripe_mock(services_dir: Path) -> Iterator[StripeMockServer]:
+    server = StripeMockServer.start(_service_dir(services_dir, "stripe-mock"))
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

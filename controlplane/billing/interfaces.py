@@ -47,7 +47,8 @@ class CustomerSpec:
     name: str
     gemeentecode: str
     email: str = ""
-    subscription_start: datetime | None = None  # usage from here on is billed by the subscription
+    subscription_start: datetime | None = None  # usage from here on is billed by the subscription (backdated)
+    billing_cycle_anchor: datetime | None = None  # the start of the next billing period: cycles follow ours
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,8 @@ class PaymentProvider(Protocol):
         ...
 
     def send_meter_event(self, event: MeterEvent) -> bool:
-        """Record one meter event. True: accepted now; False: the provider already had this identifier."""
+        """Record one meter event, at most once per identifier. True: recorded by this call (or a replay of the
+        first call's answer); False: the provider already had this identifier from an earlier call."""
         ...
 
     def meter_total(self, customer_id: str, component: str, start: datetime, end: datetime) -> int:

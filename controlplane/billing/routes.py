@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
-from controlplane.billing import exports, reconcile, service, sync, webhooks
+from controlplane.billing import closing, exports, reconcile, service, sync, tasks, webhooks
 from controlplane.billing.interfaces import PaymentsDisabled, PermanentError, TemporaryError, WebhookRejected
 from controlplane.billing.models import (
     BillingCustomer,
@@ -27,6 +27,7 @@ from controlplane.billing.models import (
 from controlplane.billing.pricing import Period
 from controlplane.billing.schemas import (
     CloseIn,
+    CloseOut,
     CustomerOut,
     InvoiceList,
     InvoiceOut,
@@ -297,15 +298,17 @@ def list_periods(_actor: FinanceActor, session: SessionDep) -> list[PeriodOut]:
     ]  # fmt: skip
 
 
-@router.post("/periods/close", status_code=202, summary="Close a month: freeze its invoices (runs as a task)")
-def close_period(data: CloseIn, _actor: OperatorActor, cp: ControlPlaneDep) -> dict[str, str]:
-    period = Period.parse(data.period)
-    if period.end > cp.clock.now():
-        raise Problem(409, f"Periode {period} is nog niet voorbij.", code="period-open")
-    from controlplane.billing.tasks import close_period as task
-
-    task.delay(str(period))
-    return {"period": str(period), "status": "queued"}
+@router.post("/periods/close", response_model=CloseOut,
+             summary="Close a month: freeze every invoice and record the meter events (idempotent)")  # fmt: skip
+def close_period(data: CloseIn, actor: OperatorActor, cp: ControlPlaneDep) -> CloseOut:
+    report = closing.close_period(cp, Period.parse(data.period), actor=actor)
+    if report.busy:
+        raise Problem(409, f"Periode {data.period} wordt al afgesloten.", code="close-in-progress")
+    if report.submissions_created:
+        tasks.send_after_close()
+    return CloseOut(period=report.period, invoices_created=report.invoices_created,
+                    invoices_existing=report.invoices_existing, submissions_created=report.submissions_created,
+                    seconds=report.seconds)  # fmt: skip
 
 
 @router.get("/meter-events", response_model=SubmissionList, summary="Meter events recorded for the provider")
@@ -353,7 +356,7 @@ def retry_submission(
 
 
 def _run_out(session: SessionDep, run: ReconciliationRun) -> ReconciliationOut:
-    slugs = dict(session.execute(select(Tenant.id, Tenant.slug)).tuples().all())
+    slugs = {row.id: row.slug for row in session.execute(select(Tenant.id, Tenant.slug))}
     return ReconciliationOut(
         id=run.id, period=str(Period.of_date(run.period_start)), provider=run.provider, status=run.status.value,
         checked=run.checked, drifting=run.drifting, started_at=run.started_at, finished_at=run.finished_at,

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from controlplane.billing.pricing import ApiCallTier, Period, PriceComponents
@@ -51,12 +51,13 @@ class PlanVersionIn(BaseModel):
     included_storage_gb: Price = Field(Decimal(0), description="GB of storage per month included in the price.")
     note: str = Field("", max_length=500)
 
-    @model_validator(mode="after")
-    def _tiers(self) -> PlanVersionIn:
-        problems = self.components().tier_problems()
-        if problems:
+    @field_validator("api_call_tiers")
+    @classmethod
+    def _tiers(cls, tiers: list[TierIn]) -> list[TierIn]:
+        ladder = PriceComponents(api_call_tiers=tuple(ApiCallTier(t.up_to, t.price_per_1000) for t in tiers))
+        if problems := ladder.tier_problems():
             raise PydanticCustomError("invalid_tiers", "; ".join(problems))
-        return self
+        return tiers
 
     def components(self) -> PriceComponents:
         return PriceComponents(

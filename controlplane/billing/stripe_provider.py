@@ -167,12 +167,13 @@ class StripeProvider:
 
     def _create_subscription(self, spec: CustomerSpec, customer_id: str) -> tuple[str, str]:
         now = datetime.now(UTC)
+        anchor = spec.billing_cycle_anchor or _next_month_start(now)
         params: SubscriptionCreateParams = {
             "customer": customer_id,
             "items": [{"price": price} for price in self._price_ids().values()],
             "collection_method": "send_invoice",
             "days_until_due": 30,
-            "billing_cycle_anchor": _ts(_next_month_start(now)),  # cycles are calendar months, like ours
+            "billing_cycle_anchor": _ts(anchor),  # cycles are calendar months, like ours
             "proration_behavior": "none",
             "metadata": {TENANT_METADATA_KEY: str(spec.tenant_id)},
         }

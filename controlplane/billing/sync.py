@@ -37,12 +37,13 @@ log = structlog.get_logger(__name__)
 LEASE = timedelta(minutes=5)
 
 
-def customer_spec(session: Session, tenant: Tenant, start: datetime | None) -> CustomerSpec:
+def customer_spec(session: Session, tenant: Tenant, start: datetime, now: datetime) -> CustomerSpec:
     admin = session.scalar(
         select(User.email).where(User.tenant_id == tenant.id, User.role == Role.MUNICIPALITY_ADMIN,
                                  User.is_active.is_(True)).order_by(User.created_at).limit(1)
     )  # fmt: skip
-    return CustomerSpec(tenant.id, tenant.slug, tenant.name, tenant.gemeentecode, admin or "", start)
+    anchor = Period.containing(now).end
+    return CustomerSpec(tenant.id, tenant.slug, tenant.name, tenant.gemeentecode, admin or "", start, anchor)
 
 
 def ensure_customer(
@@ -55,7 +56,8 @@ def ensure_customer(
         row = BillingCustomer(tenant_id=tenant.id, provider=cp.payments.name)
         session.add(row)
     known = CustomerRef(row.customer_id, row.subscription_id, row.subscription_status) if row.customer_id else None
-    spec = customer_spec(session, tenant, start or Period.containing(cp.clock.now()).start)
+    now = cp.clock.now()
+    spec = customer_spec(session, tenant, start or Period.containing(now).start, now)
     try:
         ref = cp.payments.ensure_customer(spec, known)
     except (TemporaryError, PermanentError) as exc:
@@ -185,9 +187,8 @@ def send_due(cp: ControlPlane, *, limit: int = 500, batch: int = 50) -> SendRepo
             with cp.sessions() as session:
                 row = session.get(MeterEventSubmission, submission_id)
                 assert row is not None
-                if provider_down:  # the provider just failed: leave the rest for the next attempt
+                if provider_down:  # the provider just failed: the rest goes first on the next run (one probe a run)
                     row.claimed_until = None
-                    row.next_attempt_at = report.next_attempt_at or cp.clock.now()
                 else:
                     before = report.retrying + report.review
                     _send_one(cp, session, row, report, customers)

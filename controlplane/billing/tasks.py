@@ -41,6 +41,14 @@ def send_meter_events(self) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     return {k: v for k, v in vars(report).items() if k != "next_attempt_at"}
 
 
+def send_after_close() -> None:
+    """Hand freshly recorded meter events to a worker; a broker outage only delays them to the next tick."""
+    try:
+        send_meter_events.delay()
+    except Exception:  # the beat's tick sends them as well
+        log.warning("billing_send_dispatch_failed")
+
+
 @celery_app.task(name="billing.tick", acks_late=True)
 def tick() -> dict[str, Any]:
     """Every few minutes: apply due plan changes, give new tenants a customer, close a period that is due,

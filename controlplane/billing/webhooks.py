@@ -100,5 +100,5 @@ def handle(cp: ControlPlane, payload: bytes, signature: str) -> WebhookResult:
         except IntegrityError:  # the same event, delivered twice at once: the other delivery processed it
             session.rollback()
             return WebhookResult(event.id, True, "processed by a concurrent delivery")
-    log.info("billing_webhook", event=event.id, type=event.type, outcome=outcome)
+    log.info("billing_webhook", event_id=event.id, type=event.type, outcome=outcome)
     return WebhookResult(event.id, False, outcome)

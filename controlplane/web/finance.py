@@ -10,14 +10,13 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-import structlog
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from controlplane.accounts.actors import Actor
-from controlplane.billing import closing, reconcile, service
+from controlplane.billing import closing, reconcile, service, tasks
 from controlplane.billing.charts import bar_chart, sparkline
 from controlplane.billing.interfaces import PermanentError, TemporaryError
 from controlplane.billing.models import BillingCustomer, BillingPeriod, Invoice, ProviderInvoice
@@ -34,7 +33,6 @@ from controlplane.web.templating import templates
 from tenant_runtime.core.problems import Problem
 from tenant_runtime.metering.events import Meter
 
-log = structlog.get_logger(__name__)
 router = APIRouter(tags=["web"], include_in_schema=False)
 TREND_MONTHS = 12
 LEDGER_PAGE = 200
@@ -167,12 +165,7 @@ def close(actor: WebActor, cp: ControlPlaneDep, period: str = Form("")) -> Respo
     except Problem as exc:
         return RedirectResponse(f"/finance?period={chosen}&message={quote(exc.detail)}", status_code=303)
     if report.submissions_created:
-        from controlplane.billing.tasks import send_meter_events
-
-        try:
-            send_meter_events.delay()
-        except Exception:  # a broker outage: the beat's tick sends them as well
-            log.warning("billing_send_dispatch_failed", period=str(chosen))
+        tasks.send_after_close()
     message = f"Periode {chosen} afgesloten: {report.invoices_created} facturen aangemaakt."
     return RedirectResponse(f"/finance?period={chosen}&message={quote(message)}", status_code=303)
 

@@ -171,7 +171,8 @@ def test_mid_period_plan_change_is_prorated() -> None:
         ("plus", Component.FLAT_FEE, D("250.00")),
         ("plus", Component.API_CALLS, D("40.00")),  # 700.000 − 500.000 = 200.000 × 0,20 / 1.000
     ]
-    assert invoice.lines[0].description.startswith("Basis v1: ") and "2026-02-15 00:00 UTC" in invoice.lines[0].description
+    description = invoice.lines[0].description
+    assert description.startswith("Basis v1: ") and "2026-02-15 00:00 UTC" in description
     assert "14 van 28 dagen" in invoice.lines[0].computation
     assert invoice.subtotal == D("427.00")
 
@@ -237,7 +238,7 @@ PLANS = {PLAN_A: Plan(id=PLAN_A, code="a", name="A"), PLAN_B: Plan(id=PLAN_B, co
 def _spans(history: list[tuple[str, uuid.UUID | None]], period: str, state: TenantState = TenantState.ACTIVE
            ) -> list[tuple[str, str, str, int]]:  # fmt: skip
     tenant = Tenant(id=uuid.uuid4(), plan_id=PLAN_A, state=state, created_at=at("2024-01-01"))
-    changes = [TenantPlanChange(tenant_id=tenant.id, plan_id=plan, effective_from=at(moment)) for moment, plan in history]
+    changes = [TenantPlanChange(tenant_id=tenant.id, plan_id=plan, effective_from=at(when)) for when, plan in history]
     spans = plan_spans(tenant, changes, VERSIONS, PLANS, Period.parse(period))
     return [(f"{s.start:%m-%d %H:%M}", f"{s.end:%m-%d %H:%M}", s.plan.code, s.version.version) for s in spans]
 
