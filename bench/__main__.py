@@ -11,6 +11,7 @@ SCENARIOS: dict[str, str] = {
     "notificaties-delivery": "bench.notificaties_delivery",
     "zaken-api": "bench.zaken_api",
     "onboarding": "bench.onboarding",
+    "usage-ingestion": "bench.usage_ingestion",
 }
 
 

@@ -19,7 +19,7 @@ from controlplane.accounts.actors import SYSTEM
 from controlplane.cli import migrate_controlplane
 from controlplane.container import build_controlplane
 from controlplane.main import create_app as create_controlplane
-from controlplane.tenants.models import Plan, Tenant, TenantState
+from controlplane.tenants.models import Plan, Tenant
 from controlplane.usage import service as ledger
 from controlplane.usage.models import UsageEntry
 from tenant_runtime.config import RuntimeSettings
@@ -73,7 +73,7 @@ class World:
             session.add(Plan(code="basis", name="Basis"))
             session.commit()
         for slug, code in (("alpha", "0484"), ("beta", "1901")):
-            add_tenant(self.cp, slug, code, TenantState.ACTIVE)
+            add_tenant(self.cp, slug, code)
         with self.cp.sessions() as session:
             account = ledger.ensure_runtime_account(session, SYSTEM, "shared-test")
             self.token = ledger.issue_runtime_token(session, SYSTEM, account, "tests")
