@@ -12,6 +12,7 @@ SCENARIOS: dict[str, str] = {
     "zaken-api": "bench.zaken_api",
     "onboarding": "bench.onboarding",
     "usage-ingestion": "bench.usage_ingestion",
+    "metering-overhead": "bench.metering_overhead",
 }
 
 
