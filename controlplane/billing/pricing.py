@@ -273,12 +273,12 @@ def fmt_price(value: Decimal) -> str:
 
 
 def fmt_exact(value: Fraction) -> str:
-    """An exact amount with up to six decimals (≈ when it has more), e.g. € 93,8335 or ≈ € 0,416667."""
+    """An exact amount after its relation sign, with up to six decimals: "= € 93,8335" or "≈ € 0,416667"."""
     rounded = round_half_up(value, 6)
     text = fmt_number(Fraction(rounded), 6).rstrip("0")
     whole, _, decimals = text.partition(",")
     text = f"{whole},{decimals.ljust(2, '0')}"
-    return ("" if Fraction(rounded) == value else "≈ ") + "€ " + text
+    return ("= " if Fraction(rounded) == value else "≈ ") + "€ " + text
 
 
 def _share_text(segment: Segment, period: Period) -> str:
@@ -320,7 +320,7 @@ def _line(
         unit=unit,
         unit_price=unit_price,
         amount=amount,
-        computation=f"{computation} = {fmt_exact(exact)} → {fmt_eur(amount)}"
+        computation=f"{computation} {fmt_exact(exact)} → {fmt_eur(amount)}"
         if exact != Fraction(amount)
         else f"{computation} = {fmt_eur(amount)}",
         details={

@@ -147,6 +147,7 @@ def reconciliation(request: Request, actor: WebActor, cp: ControlPlaneDep, sessi
     return templates.TemplateResponse(request, "finance_reconciliation.html", {
         "user": actor, "period": chosen, "choices": _choices(cp), "run": run, "tenants": slugs,
         "closed": session.get(BillingPeriod, chosen.first_day), "provider": cp.payments,
+        "labels": {c.value: label for c, label in COMPONENT_LABELS.items()},
         "message": request.query_params.get("message", ""),
     })  # fmt: skip
 

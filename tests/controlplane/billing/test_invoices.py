@@ -45,7 +45,7 @@ def test_preview_shows_each_line_computed_from_the_ledger(billing: BillingWorld)
         "900.000 × € 0,40/1.000 + 344.000 × € 0,25/1.000 = € 446,00"
     )
     assert lines["inhabitants"]["computation"] == (
-        "10.000 inwoners × € 0,05 per jaar ÷ 12 × hele maand (28 dagen) = ≈ € 41,666667 → € 41,67"
+        "10.000 inwoners × € 0,05 per jaar ÷ 12 × hele maand (28 dagen) ≈ € 41,666667 → € 41,67"
     )
     assert "2.016,000 GB-uur over 672 uur ÷ 672 uur = 3,0000 GB-maand − 1,0000 inbegrepen" in lines["storage"][
         "computation"]  # fmt: skip
