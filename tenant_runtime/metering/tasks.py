@@ -38,7 +38,7 @@ def tick() -> dict[str, Any]:
     store = _redis()
     resting = store is not None and bool(store.exists(RESTING_KEY))
     client = None if resting else ControlPlaneClient.from_settings(settings)
-    now = datetime.now(UTC)
+    now = datetime.fromtimestamp(runtime.meter.clock(), UTC)
     shipped = sealed = 0
     try:
         for tenant in served_tenants(runtime):

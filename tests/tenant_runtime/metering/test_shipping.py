@@ -5,9 +5,6 @@ expected rows: nothing lost, nothing counted twice."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,127 +12,21 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from controlplane.accounts.actors import SYSTEM
-from controlplane.cli import migrate_controlplane
-from controlplane.container import build_controlplane
 from controlplane.main import create_app as create_controlplane
-from controlplane.tenants.models import Plan, Tenant
+from controlplane.tenants.models import Tenant
 from controlplane.usage import service as ledger
-from controlplane.usage.models import UsageEntry
-from tenant_runtime.config import RuntimeSettings
-from tenant_runtime.container import Runtime, build_runtime
-from tenant_runtime.main import create_app as create_runtime
 from tenant_runtime.metering import metrics
 from tenant_runtime.metering.events import hour_of
 from tenant_runtime.metering.models import MeteringRecord
-from tenant_runtime.tenants import service as tenants
-from tests.controlplane.conftest import add_tenant, make_settings
-from tests.fixtures.processes import free_port
 from tests.fixtures.services import PostgresServer
-from tests.tenant_runtime.conftest import ZgwTenant
 from tests.tenant_runtime.documenten.conftest import Drc
 from tests.tenant_runtime.live import serve
+from tests.tenant_runtime.metering.conftest import World, outbox_session, wait_until
 from tests.tenant_runtime.zaken.conftest import CRS, RSIN, make_catalog
 
 H0 = hour_of(datetime.now(UTC)) - timedelta(hours=3)
 H1, H2 = H0 + timedelta(hours=1), H0 + timedelta(hours=2)
 CONTENT = b"inhoud " * 300
-
-
-class Clock:
-    """The runtime's metering clock, moved by the test (the API itself keeps real time)."""
-
-    def __init__(self, moment: datetime) -> None:
-        self.now = moment.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def set(self, moment: datetime) -> None:
-        self.now = moment.timestamp()
-
-
-def _wait(condition: Callable[[], bool], what: str, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-class World:
-    def __init__(self, tmp_path: Path, server: PostgresServer) -> None:
-        self.tmp_path = tmp_path
-        self.cp_settings = make_settings(tmp_path, server)
-        migrate_controlplane(self.cp_settings)
-        self.cp = build_controlplane(self.cp_settings)
-        with self.cp.sessions() as session:
-            session.add(Plan(code="basis", name="Basis"))
-            session.commit()
-        for slug, code in (("alpha", "0484"), ("beta", "1901")):
-            add_tenant(self.cp, slug, code)
-        with self.cp.sessions() as session:
-            account = ledger.ensure_runtime_account(session, SYSTEM, "shared-test")
-            self.token = ledger.issue_runtime_token(session, SYSTEM, account, "tests")
-            session.commit()
-        self.port = free_port()
-        self.registry_url = server.create_database("registry")
-        tenants.migrate_registry(self.registry_url)
-        registry_runtime = build_runtime(self._settings())
-        self.database_urls = {}
-        for slug in ("alpha", "beta"):
-            self.database_urls[slug] = server.create_database(slug)
-            tenants.create_tenant(
-                registry_runtime.registry, slug=slug, name=slug, database_url=self.database_urls[slug]
-            )
-        registry_runtime.close()
-        self.clock = Clock(H0 + timedelta(minutes=10))
-
-    def _settings(self, **metering: Any) -> RuntimeSettings:
-        return RuntimeSettings(
-            environment="test",
-            data_dir=self.tmp_path / "runtime",
-            registry_url=self.registry_url,
-            registry_cache_seconds=0,
-            metering_controlplane_url=f"http://127.0.0.1:{self.port}",
-            metering_token=self.token,
-            **metering,
-        )
-
-    @contextmanager
-    def runtime(self, **metering: Any) -> Iterator[tuple[Runtime, TestClient, dict[str, ZgwTenant]]]:
-        """A runtime process: its lifespan starts metering; leaving it stops the process (last flush)."""
-        settings = self._settings(**metering)
-        runtime = build_runtime(settings)
-        runtime.meter.clock = self.clock
-        with TestClient(create_runtime(settings, runtime), raise_server_exceptions=False) as http:
-            zgw = {slug: ZgwTenant(runtime.registry.get(slug), runtime, http) for slug in ("alpha", "beta")}  # type: ignore[arg-type]
-            yield runtime, http, zgw
-
-    def outbox_rows(self, runtime: Runtime, slug: str) -> list[MeteringRecord]:
-        with outbox_session(runtime, self.database_urls[slug]) as session:
-            return list(session.scalars(select(MeteringRecord)))
-
-    def all_shipped(self, runtime: Runtime) -> bool:
-        return all(r.shipped_at is not None for slug in ("alpha", "beta") for r in self.outbox_rows(runtime, slug))
-
-    def ledger_rows(self) -> set[tuple[Any, ...]]:
-        with self.cp.sessions() as session:
-            rows = session.execute(
-                select(Tenant.slug, UsageEntry.meter, UsageEntry.component, UsageEntry.operation, UsageEntry.client_id,
-                       UsageEntry.hour, UsageEntry.quantity).join(Tenant, Tenant.id == UsageEntry.tenant_id)
-            ).all()  # fmt: skip
-        counted = [tuple(row) for row in rows]
-        assert len(counted) == len(set(counted)), "a ledger row appears twice"
-        return set(counted)
-
-
-@contextmanager
-def outbox_session(runtime: Runtime, url: str) -> Iterator[Any]:
-    from sqlalchemy.orm import Session
-
-    with Session(runtime.engines.get(url)) as session:
-        yield session
 
 
 def _calls(http: TestClient, url: str, headers: dict[str, str] | None, times: int, method: str = "GET",
@@ -158,7 +49,7 @@ def _zaak(zaaktype: str) -> dict[str, str]:
 
 
 def test_known_calls_become_exactly_the_expected_ledger_rows(tmp_path: Path, postgres_server: PostgresServer) -> None:
-    world = World(tmp_path, postgres_server)
+    world = World(tmp_path, postgres_server, H0 + timedelta(minutes=10))
     quiet = {"metering_flush_seconds": 60.0, "metering_ship_seconds": 60.0, "metering_seal_grace_seconds": 150.0}
     busy = {"metering_flush_seconds": 0.05, "metering_ship_seconds": 0.05, "metering_seal_grace_seconds": 1.0,
             "metering_retry_base_seconds": 0.2, "metering_retry_max_seconds": 0.5}  # fmt: skip
@@ -193,25 +84,25 @@ def test_known_calls_become_exactly_the_expected_ledger_rows(tmp_path: Path, pos
         a2 = alpha.headers_for(heeft_alle_autorisaties=True, client_id="alpha-portaal")
         _calls(http, f"{alpha.api('zaken')}/zaken", a2, 2)
         _calls(http, created[1]["url"], a2, 1, "HEAD")
-        _wait(lambda: runtime.meter.pending() == 0, "the flush of H0")
+        wait_until(lambda: runtime.meter.pending() == 0, "the flush of H0")
         world.clock.set(H1 + timedelta(minutes=5))
         _calls(http, f"{alpha.api('zaken')}/zaken", a1, 1)
         _calls(http, f"{beta.api('zaken')}/zaken", b1, 4)
-        _wait(lambda: runtime.meter.pending() == 0, "the flush of H1")
+        wait_until(lambda: runtime.meter.pending() == 0, "the flush of H1")
         world.clock.set(H2 + timedelta(seconds=5))  # H0 and H1 are closed now
 
         def sealed(slug: str, gauges: int) -> bool:
             rows = world.outbox_rows(runtime, slug)
             return all(r.event_id is not None for r in rows) and sum(r.meter == "zaken" for r in rows) == gauges
 
-        _wait(lambda: sealed("alpha", 2) and sealed("beta", 2), "H0 and H1 sealed with their gauges")
-        _wait(lambda: metrics.SHIPMENTS.labels("unavailable")._value.get() >= unavailable_before + 3, "retries")
+        wait_until(lambda: sealed("alpha", 2) and sealed("beta", 2), "H0 and H1 sealed with their gauges")
+        wait_until(lambda: metrics.SHIPMENTS.labels("unavailable")._value.get() >= unavailable_before + 3, "retries")
         assert not any(r.shipped_at for slug in ("alpha", "beta") for r in world.outbox_rows(runtime, slug))
         assert world.ledger_rows() == set()
 
         # The control plane comes up: the retries deliver everything.
         with serve(create_controlplane(world.cp_settings, controlplane=world.cp), port=world.port):
-            _wait(lambda: world.all_shipped(runtime), "every event shipped")
+            wait_until(lambda: world.all_shipped(runtime), "every event shipped")
             booked = world.ledger_rows()
 
             # Every confirmation is lost (as if the process died before recording them): all is shipped again.
@@ -220,8 +111,8 @@ def test_known_calls_become_exactly_the_expected_ledger_rows(tmp_path: Path, pos
                     session.execute(update(MeteringRecord).values(shipped_at=None))
                     session.commit()
             shipped_before = metrics.EVENTS_SHIPPED._value.get()
-            _wait(lambda: metrics.EVENTS_SHIPPED._value.get() >= shipped_before + len(booked), "the re-shipment")
-            _wait(lambda: world.all_shipped(runtime), "every event confirmed again")
+            wait_until(lambda: metrics.EVENTS_SHIPPED._value.get() >= shipped_before + len(booked), "the re-shipment")
+            wait_until(lambda: world.all_shipped(runtime), "every event confirmed again")
             assert world.ledger_rows() == booked
 
     def calls(slug: str, hour: datetime, component: str, operation: str, n: int) -> tuple[Any, ...]:
