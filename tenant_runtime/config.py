@@ -192,8 +192,6 @@ class RuntimeSettings(BaseSettings):
     def _fill_defaults(self) -> RuntimeSettings:
         if self.metering_seal_grace_seconds <= 2 * self.metering_flush_seconds:
             raise ValueError("metering_seal_grace_seconds must be more than twice metering_flush_seconds")
-        if self.metering_controlplane_url and not self.metering_token:
-            raise ValueError("metering_token is required when metering_controlplane_url is set")
         if self.storage_backend == "s3" and self.document_part_size < 5 * 1024 * 1024:
             raise ValueError("document_part_size must be at least 5 MiB (5242880) with storage_backend=s3")
         if not self.registry_url:

@@ -82,6 +82,10 @@ class MeteringRunner:
     def start(self) -> None:
         if self._ship and self._client is None:
             log.warning("metering_shipping_disabled", reason="ZGW_RUNTIME_METERING_CONTROLPLANE_URL is empty")
+        elif self._ship and not self._settings.metering_token:
+            log.warning(
+                "metering_token_missing", reason="shipments will be refused until ZGW_RUNTIME_METERING_TOKEN is set"
+            )
         self._thread = threading.Thread(target=self._run, name="metering", daemon=True)
         self._thread.start()
 
