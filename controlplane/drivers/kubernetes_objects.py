@@ -221,7 +221,12 @@ def release_values(settings: Settings, tenant: TenantSpec, status: RuntimeStatus
             "annotations": dict(settings.kubernetes_ingress_annotations),
             "hosts": [host],
         }
-    return deep_merge(values, settings.kubernetes_runtime_values)
+    merged = deep_merge(values, settings.kubernetes_runtime_values)
+    if status is not RuntimeStatus.ACTIVE:
+        # Scaled to zero: an HPA would scale it up again and a disruption budget has nothing to protect.
+        merged["autoscaling"] = {**merged.get("autoscaling", {}), "enabled": False}
+        merged["podDisruptionBudget"] = {**merged.get("podDisruptionBudget", {}), "enabled": False}
+    return merged
 
 
 def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
