@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import structlog
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from controlplane.accounts.actors import SYSTEM
 from controlplane.audit import service as audit
@@ -36,6 +37,7 @@ from controlplane.backups.models import (
 )
 from controlplane.backups.service import aware, data_key
 from controlplane.backups.targets import build_target
+from controlplane.container import ControlPlane
 from controlplane.credentials import service as credentials
 from controlplane.credentials.models import ApiCredential
 from controlplane.drivers.databases import TenantDatabases
@@ -347,22 +349,26 @@ def drill_smoke(ctx: StepContext) -> None:
     drill.error = f"mislukte controles: {', '.join(failed)}" if failed else ""
 
 
-def _cleanup_scratch(ctx: StepContext, drill: Drill, backup: Backup | None, scratch: TenantSpec) -> None:
-    ctx.cp.driver.unregister(scratch)
-    ctx.cp.driver.drop_database(scratch)
+def cleanup_scratch(cp: ControlPlane, session: Session, drill: Drill) -> None:
+    """Remove a drill's scratch tenant: registration, database and document objects (idempotent)."""
+    scratch = TenantSpec(drill.scratch_slug, drill.scratch_slug)
+    cp.driver.unregister(scratch)
+    cp.driver.drop_database(scratch)
+    backup = session.get(Backup, drill.backup_id)
     keys: list[str] = []
     if backup is not None:
         try:
-            keys = [i["key"] for i in _opened(ctx, backup).manifest["documents"]["items"]]
+            opened = operations.open_backup(cp.settings, backup.tenant_id, backup.id, backup.manifest)
+            keys = [i["key"] for i in opened.manifest["documents"]["items"]]
         except archive.BackupCorrupt:
-            keys = []
-    operations.delete_documents(ctx.cp.settings, scratch, keys)
+            keys = []  # a local scratch directory is removed whole all the same
+    operations.delete_documents(cp.settings, scratch, keys)
     drill.cleaned_up = True
 
 
 def drill_cleanup(ctx: StepContext) -> None:
-    drill, backup, scratch = _drill(ctx)
-    _cleanup_scratch(ctx, drill, backup, scratch)
+    drill, _, _ = _drill(ctx)
+    cleanup_scratch(ctx.cp, ctx.session, drill)
     drill.finished_at = ctx.cp.clock.now()
     audit.record(
         ctx.session, SYSTEM, f"backup.drill_{drill.status.value}", target_type="drill", target_id=drill.id,
@@ -380,9 +386,8 @@ def drill_failed(ctx: StepContext) -> None:
     drill.status = RunStatus.FAILED
     drill.error = _fail_reason(ctx)
     drill.finished_at = ctx.cp.clock.now()
-    backup = ctx.session.get(Backup, drill.backup_id)
     try:
-        _cleanup_scratch(ctx, drill, backup, TenantSpec(drill.scratch_slug, drill.scratch_slug))
+        cleanup_scratch(ctx.cp, ctx.session, drill)
     except Exception:  # the sweep of failed drills tries again
         log.exception("backup_drill_cleanup_failed", drill=str(drill.id))
     audit.record(
@@ -439,10 +444,11 @@ JOB_DEFINITIONS: dict[JobKind, JobDefinition] = {
         steps=[
             ("verify_backup", restore_verify),
             ("stage_database", restore_stage),
+            # Object keys are never reused: the backup's objects can be written while the tenant still serves.
+            ("restore_documents", restore_documents),
             ("enter_maintenance", enter_maintenance),
             ("swap_database", restore_swap),
             ("migrate", restore_migrate),
-            ("restore_documents", restore_documents),
             ("prepare", restore_prepare),
             ("check_counts", restore_check),
             ("activate", restore_activate),

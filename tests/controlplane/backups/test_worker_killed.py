@@ -20,6 +20,7 @@ from controlplane.backups.models import Backup, BackupStatus, Restore, RestoreMo
 from controlplane.backups.targets import build_target
 from controlplane.celery_app import create_celery
 from controlplane.config import Settings
+from controlplane.drivers.interfaces import RuntimeStatus, TenantSpec
 from controlplane.jobs.models import Job, JobStatus
 from controlplane.tenants.models import Tenant, TenantState
 from tests.conftest import S3Bucket
@@ -33,8 +34,10 @@ BIG = 24 * 1024 * 1024  # per document: enough for the worker to be caught in th
 
 
 def _env(settings: Settings, bucket: S3Bucket) -> dict[str, str]:
-    """Every control-plane setting of the test as the worker's environment, plus the runtime's storage."""
-    env = {"ZGW_LOG_LEVEL": "INFO", "PYTHONPATH": str(REPOSITORY), **storage_env(bucket)}
+    """Every control-plane setting of the test as the worker's environment, plus the runtime's storage (and a
+    registry cache the worker must wait out after entering maintenance: long enough to be caught there)."""
+    env = {"ZGW_LOG_LEVEL": "INFO", "PYTHONPATH": str(REPOSITORY), **storage_env(bucket),
+           "ZGW_RUNTIME_REGISTRY_CACHE_SECONDS": "3"}  # fmt: skip
     for name, value in settings.model_dump().items():
         if isinstance(value, list | dict):
             env[f"ZGW_{name.upper()}"] = json.dumps(value)
@@ -180,8 +183,17 @@ def test_worker_killed_mid_restore(killable: tuple[BackupWorld, Workers]) -> Non
         session.commit()
         job_id, restore_id = job.id, restore.id
 
-    killed = workers.kill_when(worker, job_id, lambda j: "swap_database" in (j.steps_done or []))
-    assert "activate" not in killed.steps_done
+    spec = TenantSpec(tenant.slug, tenant.name)
+
+    def in_maintenance(job: Job) -> bool:
+        # The worker waits out the runtime's registry cache (3 s for it) right after entering maintenance.
+        return (
+            job.current_step == "enter_maintenance"
+            and world.cp.driver.observe(spec).status is RuntimeStatus.MAINTENANCE
+        )
+
+    killed = workers.kill_when(worker, job_id, in_maintenance)
+    assert "restore_documents" in killed.steps_done and "activate" not in killed.steps_done
     time.sleep(0.5)
     # Not serving while half restored: maintenance (503) for every call, until a worker finishes the restore.
     for _ in range(3):
