@@ -7,6 +7,7 @@ import sys
 
 # scenario → module with a ``main(argv) -> int``
 SCENARIOS: dict[str, str] = {
+    "billing-month-close": "bench.billing_month_close",
     "backups": "bench.backups",
     "documenten-transfer": "bench.documenten_transfer",
     "notificaties-delivery": "bench.notificaties_delivery",

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from controlplane import cli_api
+from controlplane.billing import cli as billing_cli
 from controlplane.config import Settings
 from tenant_runtime import cli as runtime_cli
 from tenant_runtime.db.migrate import alembic_config, upgrade
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     runtime_token.add_argument(
         "--tenant", default="", help="Slug of the one tenant a dedicated runtime serves (default: the shared tier)."
     )
+    billing_cli.register(commands)
     cli_api.register(commands)
     runtime_cli.register(commands)
     return parser
@@ -70,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from controlplane.devserver import run_dev
 
         return run_dev(settings, host=args.host, port=args.port, demo=not args.no_demo)
+    if args.command == "billing":
+        return billing_cli.run(args, settings)
     if args.command == "create-token":
         return _create_token(settings, args.email, args.name)
     if args.command == "runtime-token":

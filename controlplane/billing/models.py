@@ -90,6 +90,7 @@ class TenantPlanChange(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     plan: Mapped[Plan | None] = relationship(lazy="joined")
+    tenant: Mapped[Tenant] = relationship(lazy="select")  # orders the insert after a new tenant's
 
 
 class PeriodStatus(enum.StrEnum):
@@ -320,17 +321,17 @@ def _record_plan_history(session: Session, _context: object, _instances: object)
             continue
         is_new = tenant in session.new
         if tenant.id is None:
-            tenant.id = uuid.uuid4()  # what the column default would do at insert
+            tenant.id = uuid.uuid4()  # what the column default would do at insert (_latest needs it)
         if not is_new and not (_changed(tenant, "plan_id") or _changed(tenant, "state")):
             continue
         latest = None if is_new else _latest(session, tenant.id, now)
         billing = latest is not None and latest.plan_id is not None
         if tenant.state in STOPPED:
             if billing:
-                session.add(TenantPlanChange(tenant_id=tenant.id, plan_id=None, effective_from=now, reason="stopped"))
+                session.add(TenantPlanChange(tenant=tenant, plan_id=None, effective_from=now, reason="stopped"))
         elif (tenant.state in BILLABLE_FROM or billing) and (latest is None or latest.plan_id != tenant.plan_id):
             reason = "plan_change" if billing else "activated"
-            change = TenantPlanChange(tenant_id=tenant.id, plan_id=tenant.plan_id, effective_from=now, reason=reason)
+            change = TenantPlanChange(tenant=tenant, plan_id=tenant.plan_id, effective_from=now, reason=reason)
             session.add(change)
 
 

@@ -151,6 +151,14 @@ class FakeStripe:
         if (method, path) == ("GET", "/v1/prices"):
             keys = params.get("lookup_keys", [])
             return self._list([p for p in self.prices.values() if p["lookup_key"] in keys], path)
+        if (method, path) == ("POST", "/v1/billing/meters"):
+            meter_id = self.new_id("mtr")
+            self.meters[meter_id] = {"id": meter_id, "object": "billing.meter", "status": "active", **params}
+            return 200, self.meters[meter_id]
+        if (method, path) == ("POST", "/v1/prices"):
+            price_id = self.new_id("price")
+            self.prices[price_id] = {"id": price_id, "object": "price", "active": True, **params}
+            return 200, self.prices[price_id]
         if (method, path) == ("GET", "/v1/billing/meters"):
             return self._list(list(self.meters.values()), path)
         if (method, path) == ("POST", "/v1/billing/meter_events"):
@@ -184,6 +192,7 @@ class FakeStripe:
 def _handler(fake: FakeStripe) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
 
         def log_message(self, *_args: object) -> None:
             pass
