@@ -20,7 +20,11 @@ def _drop_secrets(_: object, __: str, event_dict: structlog.typing.EventDict) ->
 def configure_logging(level: str = "INFO", json: bool = False) -> None:
     """Route stdlib and structlog records through one renderer."""
     renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer()
+        if json
+        # Plain tracebacks: rich's (the default when rich is installed) renders every frame's locals, which takes
+        # seconds on the event loop for one unhandled error and stalls every tenant of the process meanwhile.
+        else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
     )
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
