@@ -348,15 +348,6 @@ class Settings(BaseSettings):
             self.backup_local_dir = self.data_dir / "backups"
         if not str(self.backup_work_dir) or str(self.backup_work_dir) == ".":
             self.backup_work_dir = self.data_dir / "backup-work"
-        if self.environment == "production" and not self.backup_platform_key:
-            raise ValueError("ZGW_BACKUP_PLATFORM_KEY must be set in production (32 urlsafe-base64 bytes)")
-        for key in filter(None, [self.backup_platform_key, *self.backup_previous_platform_keys]):
-            try:
-                valid = len(base64.urlsafe_b64decode(key.encode())) == 32
-            except ValueError:
-                valid = False
-            if not valid:
-                raise ValueError("ZGW_BACKUP_PLATFORM_KEY (and earlier keys) must be 32 urlsafe-base64 bytes")
         if self.stripe_enabled and self.environment == "production":
             missing = [n for n, v in (("ZGW_STRIPE_API_KEY", self.stripe_api_key),
                                       ("ZGW_STRIPE_WEBHOOK_SECRET", self.stripe_webhook_secret)) if not v]  # fmt: skip
@@ -371,6 +362,15 @@ class Settings(BaseSettings):
                 Fernet(self.encryption_key.encode())
             except ValueError:
                 raise ValueError("ZGW_ENCRYPTION_KEY is not a valid Fernet key (32 urlsafe-base64 bytes)") from None
+        if self.environment == "production" and not self.backup_platform_key:
+            raise ValueError("ZGW_BACKUP_PLATFORM_KEY must be set in production (32 urlsafe-base64 bytes)")
+        for key in filter(None, [self.backup_platform_key, *self.backup_previous_platform_keys]):
+            try:
+                valid = len(base64.urlsafe_b64decode(key.encode())) == 32
+            except ValueError:
+                valid = False
+            if not valid:
+                raise ValueError("ZGW_BACKUP_PLATFORM_KEY (and earlier keys) must be 32 urlsafe-base64 bytes")
         return self
 
     def fernet(self) -> Fernet:

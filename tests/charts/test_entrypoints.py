@@ -5,6 +5,7 @@ migrations' scope (pinned tenant, pool), the probe endpoints and the Celery entr
 
 from __future__ import annotations
 
+import base64
 import os
 import sys
 from collections.abc import Iterator
@@ -191,6 +192,7 @@ def _controlplane_secret(postgres_server: PostgresServer, redis_url: str) -> dic
         "ZGW_DATABASE_URL": postgres_server.create_database("controlplane"),
         "ZGW_SECRET_KEY": os.urandom(32).hex(),
         "ZGW_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "ZGW_BACKUP_PLATFORM_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "ZGW_CELERY_BROKER_URL": redis_url,
         "ZGW_RUNTIME_REGISTRY_URL": postgres_server.create_database("registry"),
     }

@@ -139,6 +139,7 @@ app.kubernetes.io/component: {{ .component }}
   (list "ZGW_DATABASE_URL" $keys.databaseUrl false)
   (list "ZGW_SECRET_KEY" $keys.secretKey false)
   (list "ZGW_ENCRYPTION_KEY" $keys.encryptionKey false)
+  (list "ZGW_BACKUP_PLATFORM_KEY" $keys.backupPlatformKey false)
   (list "ZGW_CELERY_BROKER_URL" $keys.celeryBrokerUrl false)
   (list "ZGW_CELERY_RESULT_BACKEND" $keys.celeryResultBackend true)
   (list "ZGW_RUNTIME_REGISTRY_URL" $keys.runtimeRegistryUrl false)
