@@ -16,6 +16,8 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +99,16 @@ class TenantRegistries:
         if writer is not None:
             writer.close()
         return self.databases.drop_database(tenant, self.name(tenant))
+
+
+@contextmanager
+def _requests(api: KubeApi, operation: str, tenant: TenantSpec) -> Iterator[None]:
+    """Log how many API requests one operation took (``kubernetes_requests operation=... requests=...``)."""
+    before = api.thread_calls
+    try:
+        yield
+    finally:
+        log.info("kubernetes_requests", tenant=tenant.slug, operation=operation, requests=api.thread_calls - before)
 
 
 class KubernetesDriver:
@@ -221,13 +233,18 @@ class KubernetesDriver:
         if not tenant.dedicated:
             return
         self._require_server()
-        for manifest in self.namespace_objects(tenant):
-            self.api.apply(manifest)
-        self.release.apply(tenant, status, report)
+        with _requests(self.api, "deploy_runtime", tenant):
+            for manifest in self.namespace_objects(tenant):
+                self.api.apply(manifest)
+            self.release.apply(tenant, status, report)
 
     def wait_ready(self, tenant: TenantSpec, report: ProgressReporter) -> None:
         if not tenant.dedicated:
             return
+        with _requests(self.api, "wait_ready", tenant):
+            self._wait_ready(tenant, report)
+
+    def _wait_ready(self, tenant: TenantSpec, report: ProgressReporter) -> None:
         deadline = time.monotonic() + self.settings.kubernetes_ready_poll_seconds
         last = ""
         while True:
@@ -247,6 +264,10 @@ class KubernetesDriver:
         everything in it is deleted). The databases stay until the purge."""
         if not tenant.dedicated:
             return False
+        with _requests(self.api, "remove_runtime", tenant):
+            return self._remove_runtime(tenant, report)
+
+    def _remove_runtime(self, tenant: TenantSpec, report: ProgressReporter) -> bool:
         name = self.namespace(tenant)
         existing = self.api.get("Namespace", None, name)
         if existing is None:
@@ -293,7 +314,8 @@ class KubernetesDriver:
             expected_url = self.databases.database_url(tenant)
         drift: tuple[str, ...] = ()
         if tenant.dedicated:
-            drift = tuple(self.runtime_drift(tenant, registration.status or RuntimeStatus.ACTIVE))
+            with _requests(self.api, "observe", tenant):
+                drift = tuple(self.runtime_drift(tenant, registration.status or RuntimeStatus.ACTIVE))
         return Observation(
             database_exists=database.exists,
             schema_current=database.schema_current,

@@ -113,12 +113,18 @@ class KubeApi:
         self.timeout = settings.kubernetes_request_timeout
         self._calls = 0
         self._lock = threading.Lock()
+        self._local = threading.local()
         self._server_version = ""
 
     @property
     def calls(self) -> int:
         """Requests sent so far (retries included)."""
         return self._calls
+
+    @property
+    def thread_calls(self) -> int:
+        """Requests this thread has sent (for per-operation counts while other threads use the client too)."""
+        return int(getattr(self._local, "calls", 0))
 
     def close(self) -> None:
         self.client.close()
@@ -139,6 +145,7 @@ class KubeApi:
         )
         with self._lock:
             self._calls += 1
+        self._local.calls = self.thread_calls + 1
         response = self.client.call_api(*request, _request_timeout=self.timeout)
         response.read()
         data = response.data or b""
