@@ -34,11 +34,11 @@ from controlplane.tenants import service as tenants
 from controlplane.tenants.models import Tenant
 from tenant_runtime.autorisaties.admin import make_jwt
 from tenant_runtime.config import RuntimeSettings
+from tenant_runtime.db.engines import build_engine
 from tenant_runtime.db.migrate import database_heads
-from tenant_runtime.tenants import service as runtime_tenants
 from tenant_runtime.main import create_app as create_runtime
 from tenant_runtime.registry.repository import TenantRegistry
-from tenant_runtime.db.engines import build_engine
+from tenant_runtime.tenants import service as runtime_tenants
 from tests.controlplane.conftest import World, add_tenant, build_world, make_settings
 from tests.fixtures.releases import IRREVERSIBLE, REVERSIBLE
 from tests.fixtures.services import PostgresServer
@@ -147,7 +147,8 @@ class Fleet:
     def schema_at(self, tenant: Tenant, release_dir: Path | None = None) -> bool:
         """The tenant's schema is exactly the package's heads plus (if given) a test release's directory."""
         dirs = [release_dir] if release_dir else []
-        return runtime_tenants.tenant_schema_is_current(self.database_url(tenant), runtime_tenants.schema_heads(dirs), dirs)
+        heads = runtime_tenants.schema_heads(dirs)
+        return runtime_tenants.tenant_schema_is_current(self.database_url(tenant), heads, dirs)
 
     def fingerprint(self, tenant: Tenant) -> dict[str, tuple[int, str]]:
         """Record count and an md5 over every row of every table (but alembic's and the test releases' own)."""
@@ -163,7 +164,7 @@ class Fleet:
                 # compared by content, without their surrogate ids. Every other row exactly.
                 row = "(to_jsonb(t) - 'id')::text" if table.startswith("autorisaties_") else "t::text"
                 count, digest = connection.execute(text(
-                    f"SELECT count(*), coalesce(md5(string_agg({row}, '|' ORDER BY {row})), '') FROM \"{table}\" t"
+                    f"SELECT count(*), coalesce(md5(string_agg({row}, '|' ORDER BY {row})), '') FROM \"{table}\" t"  # noqa: S608
                 )).one()  # fmt: skip
                 result[table] = (int(count), str(digest))
         engine.dispose()
@@ -242,9 +243,7 @@ def plain_tracebacks() -> Iterator[None]:
 
 @pytest.fixture
 def fleet(tmp_path: Path, postgres_server: PostgresServer) -> Iterator[Fleet]:
-    base = make_settings(
-        tmp_path, postgres_server, upgrade_gate_window_seconds=0.3, upgrade_gate_timeout_seconds=3.0
-    )
+    base = make_settings(tmp_path, postgres_server, upgrade_gate_window_seconds=0.3, upgrade_gate_timeout_seconds=3.0)
     runtime = RuntimeSettings(
         environment="test", data_dir=tmp_path / "runtime", registry_url=base.runtime_registry_url,
         registry_cache_seconds=0,
