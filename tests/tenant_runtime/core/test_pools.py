@@ -31,9 +31,8 @@ class Pools:
 
 
 def _settings(tmp_path: Path, registry: str, **values: object) -> RuntimeSettings:
-    return RuntimeSettings(
-        environment="test", data_dir=tmp_path, registry_url=registry, registry_cache_seconds=0, **values
-    )  # type: ignore[arg-type]
+    base = {"environment": "test", "data_dir": tmp_path, "registry_url": registry, "registry_cache_seconds": 0}
+    return RuntimeSettings.model_validate({**base, **values})
 
 
 @pytest.fixture
