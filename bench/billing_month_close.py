@@ -36,11 +36,10 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import func, select
 
-from controlplane.accounts.actors import SYSTEM
-from controlplane.billing import closing, reconcile, service, sync
+from controlplane.billing import closing, reconcile, sync
+from controlplane.billing.catalogue import STANDARD_PRICES, seed_prices
 from controlplane.billing.models import Invoice, MeterEventSubmission, TenantPlanChange
 from controlplane.billing.pricing import Period
-from controlplane.billing.schemas import PlanVersionIn, TierIn
 from controlplane.billing.stripe_provider import StripeProvider
 from controlplane.cli import migrate_controlplane
 from controlplane.clock import FrozenClock
@@ -53,19 +52,6 @@ from tests.fixtures.services import PostgresServer
 
 BENCH_KEY = "zP3o0sVt0H8oX3f3a0m0b3Yy6c5V7Qe6J2pQm3JrXx8="  # a fixed Fernet key, benchmark only
 PERIOD = Period(2026, 11)  # 30 days, 720 hours
-PLANS = {
-    "basis": PlanVersionIn(monthly_fee=Decimal("250"), price_per_inhabitant_year=Decimal("0.05"),
-                           price_per_active_client=Decimal("10"), included_api_calls=1_000_000,
-                           api_call_tiers=[TierIn(up_to=9_000_000, price_per_1000=Decimal("0.40")),
-                                           TierIn(price_per_1000=Decimal("0.25"))],
-                           price_per_gb_month=Decimal("0.25"), included_storage_gb=Decimal("10")),
-    "inwoner": PlanVersionIn(price_per_inhabitant_year=Decimal("0.08"), included_api_calls=5_000_000,
-                             api_call_tiers=[TierIn(price_per_1000=Decimal("0.30"))],
-                             price_per_gb_month=Decimal("0.20")),
-    "dedicated": PlanVersionIn(monthly_fee=Decimal("1800"), price_per_active_client=Decimal("10"),
-                               included_api_calls=20_000_000, api_call_tiers=[TierIn(price_per_1000=Decimal("0.10"))],
-                               price_per_gb_month=Decimal("0.15"), included_storage_gb=Decimal("100")),
-}  # fmt: skip
 COLUMNS = ("event_id", "tenant_id", "meter", "component", "operation", "client_id", "hour", "quantity", "kind",
            "reason", "recorded_by", "recorded_at")  # fmt: skip
 
@@ -80,13 +66,12 @@ def _seed(settings: Settings, tenants: int, rng: random.Random) -> list[tuple[uu
     created: list[tuple[uuid.UUID, int]] = []
     with cp.sessions() as session:
         plans = {}
-        for code, prices in PLANS.items():
+        for code in STANDARD_PRICES:
             plan = Plan(code=code, name=code.title())
             session.add(plan)
             session.flush()
-            service.add_plan_version(cp, session, SYSTEM, plan, prices.model_copy(
-                update={"effective_from": datetime(2025, 1, 1, tzinfo=UTC)}))  # fmt: skip
             plans[code] = plan
+        seed_prices(session, plans, created_by="bench")
         codes = list(plans)
         for number in range(tenants):
             inhabitants = _inhabitants(rng)

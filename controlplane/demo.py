@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from controlplane.accounts.models import Role, User
 from controlplane.accounts.passwords import hash_password
+from controlplane.billing.catalogue import seed_prices
 from controlplane.config import Settings
 from controlplane.credentials.service import PLATFORM_AUTORISATIES, PLATFORM_CLIENT_ID, new_secret
 from controlplane.drivers.interfaces import ClientSpec, RuntimeStatus, SecretSpec, TenantSpec
@@ -59,6 +60,7 @@ def seed_demo(session: Session, settings: Settings) -> list[DemoLogin]:
             session.add(plan)
             session.flush()
         plans[code] = plan
+    seed_prices(session, plans)  # billing: the standard prices of the plans
     provider = tenant_service.default_provider(session)
     driver = LocalDriver(settings)
     fernet = settings.fernet()

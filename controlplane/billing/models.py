@@ -20,6 +20,7 @@ from sqlalchemy import (
     BigInteger,
     Date,
     DateTime,
+    Dialect,
     Enum,
     ForeignKey,
     Index,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     Uuid,
     event,
@@ -41,6 +43,22 @@ from controlplane.tenants.models import Plan, Tenant, TenantState
 
 PRICE = Numeric(14, 6)
 MONEY = Numeric(14, 2)
+
+
+def utc(moment: datetime) -> datetime:
+    """A stored moment as an aware UTC datetime (SQLite hands back naive ones)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """``DateTime(timezone=True)`` that always reads back aware UTC datetimes, on SQLite too (the embedded
+    default), so billing compares moments without caring which database it runs on."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:  # noqa: ARG002
+        return utc(value) if value is not None else None
 
 
 def _values(e: type[enum.Enum]) -> list[str]:
@@ -59,7 +77,7 @@ class PlanVersion(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    effective_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    effective_from: Mapped[datetime] = mapped_column(UtcDateTime())
     monthly_fee: Mapped[Decimal] = mapped_column(PRICE, default=Decimal(0))
     price_per_inhabitant_year: Mapped[Decimal] = mapped_column(PRICE, default=Decimal(0))
     price_per_active_client: Mapped[Decimal] = mapped_column(PRICE, default=Decimal(0))
@@ -70,7 +88,7 @@ class PlanVersion(Base):
     included_storage_gb: Mapped[Decimal] = mapped_column(PRICE, default=Decimal(0))
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(254), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     plan: Mapped[Plan] = relationship(lazy="joined")
 
@@ -84,10 +102,10 @@ class TenantPlanChange(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     plan_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("plans.id"), default=None)
-    effective_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    effective_from: Mapped[datetime] = mapped_column(UtcDateTime())
     reason: Mapped[str] = mapped_column(String(40), default="plan_change")  # activated, plan_change, stopped
     recorded_by: Mapped[str] = mapped_column(String(254), default="system")
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     plan: Mapped[Plan | None] = relationship(lazy="joined")
     tenant: Mapped[Tenant] = relationship(lazy="select")  # orders the insert after a new tenant's
@@ -110,7 +128,7 @@ class BillingPeriod(Base):
     invoices: Mapped[int] = mapped_column(Integer, default=0)
     subtotal: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
     total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     close_seconds: Mapped[float | None] = mapped_column(Numeric(10, 3), default=None)
 
 
@@ -131,7 +149,7 @@ class Invoice(Base):
     vat: Mapped[Decimal] = mapped_column(MONEY)
     total: Mapped[Decimal] = mapped_column(MONEY)
     usage: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the period's ledger aggregates
-    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    computed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     tenant: Mapped[Tenant] = relationship(lazy="joined")
     lines: Mapped[list[InvoiceLine]] = relationship(
@@ -153,8 +171,8 @@ class InvoiceLine(Base):
     amount: Mapped[Decimal] = mapped_column(MONEY)
     computation: Mapped[str] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    segment_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    segment_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    segment_start: Mapped[datetime] = mapped_column(UtcDateTime())
+    segment_end: Mapped[datetime] = mapped_column(UtcDateTime())
     plan_code: Mapped[str] = mapped_column(String(63))
     plan_version: Mapped[int] = mapped_column(Integer)
     plan_version_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("plan_versions.id"), default=None)
@@ -170,10 +188,10 @@ class BillingCustomer(Base):
     customer_id: Mapped[str] = mapped_column(String(255), default="", index=True)
     subscription_id: Mapped[str] = mapped_column(String(255), default="")
     subscription_status: Mapped[str] = mapped_column(String(40), default="")
-    subscription_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    subscription_event_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     last_error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class SubmissionStatus(enum.StrEnum):
@@ -198,18 +216,18 @@ class MeterEventSubmission(Base):
     component: Mapped[str] = mapped_column(String(32))
     event_name: Mapped[str] = mapped_column(String(100))
     value: Mapped[int] = mapped_column(BigInteger)  # euro cents of the aggregate's invoice lines
-    event_timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    event_timestamp: Mapped[datetime] = mapped_column(UtcDateTime())
     status: Mapped[SubmissionStatus] = mapped_column(
         Enum(SubmissionStatus, native_enum=False, length=16, values_callable=_values),
         default=SubmissionStatus.PENDING,
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    first_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    first_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class ProviderInvoice(Base):
@@ -226,11 +244,11 @@ class ProviderInvoice(Base):
     amount_due: Mapped[int] = mapped_column(BigInteger, default=0)  # cents
     amount_paid: Mapped[int] = mapped_column(BigInteger, default=0)
     total: Mapped[int] = mapped_column(BigInteger, default=0)
-    period_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    period_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    period_start: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    period_end: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     hosted_invoice_url: Mapped[str] = mapped_column(String(1000), default="")
-    event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    event_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class WebhookEvent(Base):
@@ -240,10 +258,10 @@ class WebhookEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     type: Mapped[str] = mapped_column(String(100))
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created: Mapped[datetime] = mapped_column(UtcDateTime())
     tenant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     outcome: Mapped[str] = mapped_column(String(200), default="")
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class ReconciliationStatus(enum.StrEnum):
@@ -265,8 +283,8 @@ class ReconciliationRun(Base):
     )
     checked: Mapped[int] = mapped_column(Integer, default=0)
     drifting: Mapped[int] = mapped_column(Integer, default=0)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
     items: Mapped[list[ReconciliationItem]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 

@@ -25,6 +25,7 @@ from controlplane.billing.models import (
     ReconciliationItem,
     ReconciliationRun,
     TenantPlanChange,
+    utc,
 )
 from controlplane.billing.pricing import (
     BYTES_PER_GB,
@@ -241,7 +242,7 @@ def _timeline(tenant: Tenant, changes: list[TenantPlanChange]) -> list[tuple[dat
         return [(c.effective_from, c.plan_id) for c in changes]
     # No history (a tenant from before billing existed): billed on its current plan while billable.
     if tenant.state in BILLABLE_STATES:
-        return [(tenant.created_at, tenant.plan_id)]
+        return [(utc(tenant.created_at), tenant.plan_id)]
     return []
 
 
