@@ -65,8 +65,10 @@ def pg_name(prefix: str, slug: str) -> str:
 
 SQLITE_FORMAT = "sqlite3"
 PG_FORMAT = "pg_dump-custom"
-STAGING_PREFIX = "zgwr_"  # an in-place restore being prepared
-REPLACED_PREFIX = "zgwo_"  # the database an in-place restore replaced, until the restored one is verified
+# Beside a tenant database ``<prefix><slug>``: ``<prefix without _>r_<slug>`` holds an in-place restore being
+# prepared, ``<prefix without _>o_<slug>`` the database it replaced until the restored one is verified.
+STAGING_MARK = "r_"
+REPLACED_MARK = "o_"
 
 
 @dataclass
@@ -378,11 +380,11 @@ class TenantDatabases:
 
     def staging_database(self, tenant: TenantSpec) -> str:
         """Where an in-place restore is prepared before it is swapped in."""
-        return pg_name(STAGING_PREFIX, tenant.slug)
+        return pg_name(self.settings.tenant_database_prefix[:-1] + STAGING_MARK, tenant.slug)
 
     def replaced_database(self, tenant: TenantSpec) -> str:
         """The database an in-place restore replaced, kept until the restored one is verified."""
-        return pg_name(REPLACED_PREFIX, tenant.slug)
+        return pg_name(self.settings.tenant_database_prefix[:-1] + REPLACED_MARK, tenant.slug)
 
     def _present(self, names: list[str]) -> set[str]:
         server = self.server_url
