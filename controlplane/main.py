@@ -15,6 +15,7 @@ from controlplane import __version__, health
 from controlplane.accounts import routes as accounts_routes
 from controlplane.audit import routes as audit_routes
 from controlplane.backups import routes as backups_routes
+from controlplane.backups.metrics import BackupCollector
 from controlplane.billing import routes as billing_routes
 from controlplane.config import Settings, get_settings
 from controlplane.container import ControlPlane, build_controlplane
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, controlplane: ControlPlane | No
     app.state.controlplane = cp
     app.state.metrics_registry = CollectorRegistry(auto_describe=False)
     app.state.metrics_registry.register(ControlPlaneCollector(cp))
+    app.state.metrics_registry.register(BackupCollector(cp))
     app.state.metrics_registry.register(UsageCollector(cp))
     install_handlers(app)
     app.add_middleware(

@@ -597,8 +597,8 @@ def retained(backups: list[Backup], policy: Policy, now: datetime) -> set[uuid.U
 
 
 def enforce_retention(cp: ControlPlane) -> dict[str, int]:
-    """Delete the succeeded backups no policy keeps (and what failed attempts left), per tenant. Backups a
-    running restore or drill reads are kept until it ends."""
+    """Delete the succeeded backups no policy keeps (and what failed attempts left), per tenant, and every
+    backup of a deleted tenant. Backups a running restore or drill reads are kept until it ends."""
     from controlplane.backups.targets import build_target
 
     now = cp.clock.now()
@@ -629,7 +629,8 @@ def enforce_retention(cp: ControlPlane) -> dict[str, int]:
                     )
                 )
             )
-            keep = retained(backups, policy, now)
+            # A deleted tenant's data is gone after its retention: its backups go too (the final export stays).
+            keep = set() if tenant.state is TenantState.DELETED else retained(backups, policy, now)
             for backup in backups:
                 if backup.id in keep or backup.id in in_use:
                     continue

@@ -118,3 +118,33 @@ def test_the_newest_backup_is_always_kept(daily: World) -> None:
     service.enforce_retention(cp)
     with cp.sessions() as session:
         assert session.scalar(select(Backup.status)) is BackupStatus.SUCCEEDED
+
+
+def test_a_deleted_tenants_backups_are_deleted(daily: World) -> None:
+    cp = daily.cp
+    with cp.sessions() as session:
+        for n in range(3):
+            session.add(Backup(tenant_id=daily.tenant_a.id, kind=BackupKind.SCHEDULED, status=BackupStatus.SUCCEEDED,
+                               key=f"k{n}", created_at=cp.clock.now() - timedelta(days=n)))  # fmt: skip
+        session.commit()
+    service.enforce_retention(cp)
+    with cp.sessions() as session:
+        assert len(session.scalars(select(Backup).where(Backup.status == BackupStatus.SUCCEEDED)).all()) == 3
+        tenant = session.get(Tenant, daily.tenant_a.id)
+        assert tenant is not None
+        tenant.state = TenantState.DELETED
+        session.commit()
+    assert service.enforce_retention(cp) == {"alphen": 3}
+
+
+def test_backup_metrics(daily: World) -> None:
+    cp = daily.cp
+    cp.clock = FrozenClock(datetime(2026, 5, 1, 12, 0, tzinfo=UTC))
+    with cp.sessions() as session:
+        session.add(Backup(tenant_id=daily.tenant_a.id, kind=BackupKind.SCHEDULED, status=BackupStatus.SUCCEEDED,
+                           key="m", stored_bytes=1234, created_at=datetime(2026, 5, 1, 10, 0, tzinfo=UTC)))  # fmt: skip
+        session.commit()
+    metrics = daily.client.get("/metrics").text
+    assert 'zgwcloud_backup_age_seconds{tenant="alphen"} 7200.0' in metrics
+    assert 'zgwcloud_backup_stored_bytes{tenant="alphen"} 1234.0' in metrics
+    assert "zgwcloud_tenants_without_backup 0.0" in metrics  # bodegraven is not live (requested)
