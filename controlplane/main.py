@@ -17,6 +17,7 @@ from controlplane.audit import routes as audit_routes
 from controlplane.backups import routes as backups_routes
 from controlplane.backups.metrics import BackupCollector
 from controlplane.billing import routes as billing_routes
+from controlplane.billing.metrics import BillingCollector
 from controlplane.config import Settings, get_settings
 from controlplane.container import ControlPlane, build_controlplane
 from controlplane.credentials import routes as credentials_routes
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, controlplane: ControlPlane | No
     app.state.controlplane = cp
     app.state.metrics_registry = CollectorRegistry(auto_describe=False)
     app.state.metrics_registry.register(ControlPlaneCollector(cp))
+    app.state.metrics_registry.register(BillingCollector(cp))
     app.state.metrics_registry.register(BackupCollector(cp))
     app.state.metrics_registry.register(UsageCollector(cp))
     install_handlers(app)

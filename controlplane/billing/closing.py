@@ -107,7 +107,7 @@ def _freeze(cp: ControlPlane, session: Session, priced: Priced) -> tuple[Invoice
                 invoice_id=invoice.id, period_start=period.first_day, component=component.value,
                 event_name=cp.payments.event_name(component.value), value=cents,
                 event_timestamp=period.end - timedelta(seconds=1), status=SubmissionStatus.PENDING,
-                next_attempt_at=now,
+                next_attempt_at=now, created_at=now,
             ))  # fmt: skip
             submissions += 1
     return invoice, submissions

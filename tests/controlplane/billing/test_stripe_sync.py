@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from controlplane.billing import closing, reconcile, sync
@@ -224,3 +225,31 @@ def test_reconciliation_compares_with_stripes_summaries(
     stripe_fake.fail(r"/v1/billing/meters/.*", "500", times=1_000)
     down = reconcile.reconcile_period(billing.cp, FEBRUARY)
     assert down.status.value == "unavailable"
+
+
+def test_metrics_show_waiting_meter_events_and_drift(
+    billing: BillingWorld, use_stripe: Callable[..., StripeProvider], stripe_fake: FakeStripe
+) -> None:
+    use_stripe()
+    stripe_fake.fail(r"/v1/.*", "500", times=1_000)
+    _close_february(billing)
+    sync.send_due(billing.cp)
+    billing.clock.advance(timedelta(hours=1))
+    metrics = _metrics(billing)
+    assert metrics[("zgwcloud_billing_meter_events", ("pending",))] == 6
+    assert metrics[("zgwcloud_billing_oldest_pending_meter_event_seconds", ())] == 3600
+    assert metrics[("zgwcloud_billing_last_closed_period_start", ())] == FEBRUARY.start.timestamp()
+    stripe_fake.faults.clear()
+    sync.send_due(billing.cp)
+    billing.ledger.add(billing.tenant_b, FEBRUARY.start, "api_calls", 2_000_000, component="zaken", operation="read")
+    reconcile.reconcile_period(billing.cp, FEBRUARY)
+    metrics = _metrics(billing)
+    assert metrics[("zgwcloud_billing_meter_events", ("sent",))] == 6
+    assert metrics[("zgwcloud_billing_meter_events", ("pending",))] == 0
+    assert metrics[("zgwcloud_billing_reconciliation_drifting_tenants", ("2026-02",))] == 1
+
+
+def _metrics(billing: BillingWorld) -> dict[tuple[str, tuple[str, ...]], float]:
+    text = billing.world.client.get("/metrics").text
+    return {(s.name, tuple(s.labels.values())): s.value for family in text_string_to_metric_families(text)
+            for s in family.samples}  # fmt: skip
