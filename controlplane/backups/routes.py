@@ -7,7 +7,8 @@ backups, restores and drills read-only; no exports (their content is the municip
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -45,6 +46,7 @@ from controlplane.tenants.routes import retry_on_conflict
 from tenant_runtime.core.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["backups"])
+T = TypeVar("T")
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 
@@ -52,10 +54,20 @@ def _tenant(session: Session, actor: Actor, tenant_id: uuid.UUID) -> Tenant:
     return tenants.get_visible(session, actor, tenant_id)
 
 
-def _replayed(response: Response, replayed: bool, job_id: uuid.UUID) -> None:
+def _started(session: Session, response: Response, start: Callable[[], tuple[T, Job, bool]]) -> tuple[T, Job]:
+    """Run ``start`` and commit (once more after a unique-constraint race: it then sees the winner); a replayed
+    Idempotency-Key is marked, and Location names the job."""
+
+    def attempt() -> tuple[T, Job, bool]:
+        found = start()
+        session.commit()
+        return found
+
+    record, job, replayed = retry_on_conflict(session, attempt)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/api/v1/jobs/{job_id}"
+    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+    return record, job
 
 
 # --- backups --------------------------------------------------------------------------------------
@@ -100,16 +112,10 @@ def create_backup(
     body = data or BackupCreate()
     fingerprint = jobs.fingerprint("POST", request.url.path, body.model_dump(mode="json"))
 
-    def attempt() -> tuple[Backup, Job, bool]:
-        found = service.start_backup(
-            cp, session, actor, tenant, reason=body.reason, idempotency_key=idempotency_key,
-            request_fingerprint=fingerprint,
-        )  # fmt: skip
-        session.commit()
-        return found
-
-    backup, job, replayed = retry_on_conflict(session, attempt)
-    _replayed(response, replayed, job.id)
+    backup, job = _started(session, response, lambda: service.start_backup(
+        cp, session, actor, tenant, reason=body.reason, idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
+    ))  # fmt: skip
     return BackupWithJob(backup=BackupOut.of(backup), job=JobOut.of(job))
 
 
@@ -137,16 +143,10 @@ def restore_backup(
     backup = service.get_backup(session, actor, backup_id)
     fingerprint = jobs.fingerprint("POST", request.url.path, data.model_dump(mode="json"))
 
-    def attempt() -> tuple[Restore, Job, bool]:
-        found = service.start_restore(
-            cp, session, actor, backup, mode=data.mode, target=data.target, reason=data.reason,
-            idempotency_key=idempotency_key, request_fingerprint=fingerprint,
-        )  # fmt: skip
-        session.commit()
-        return found
-
-    restore, job, replayed = retry_on_conflict(session, attempt)
-    _replayed(response, replayed, job.id)
+    restore, job = _started(session, response, lambda: service.start_restore(
+        cp, session, actor, backup, mode=data.mode, target=data.target, reason=data.reason,
+        idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+    ))  # fmt: skip
     return RestoreWithJob(restore=RestoreOut.of(restore), job=JobOut.of(job))
 
 
@@ -205,15 +205,9 @@ def create_drill(
     tenant = _tenant(session, actor, tenant_id)
     fingerprint = jobs.fingerprint("POST", request.url.path, {})
 
-    def attempt() -> tuple[Drill, Job, bool]:
-        found = service.start_drill(
-            cp, session, actor, tenant, idempotency_key=idempotency_key, request_fingerprint=fingerprint
-        )
-        session.commit()
-        return found
-
-    drill, job, replayed = retry_on_conflict(session, attempt)
-    _replayed(response, replayed, job.id)
+    drill, job = _started(session, response, lambda: service.start_drill(
+        cp, session, actor, tenant, idempotency_key=idempotency_key, request_fingerprint=fingerprint
+    ))  # fmt: skip
     return DrillWithJob(drill=DrillOut.of(drill), job=JobOut.of(job))
 
 
@@ -244,15 +238,9 @@ def create_export(
     tenant = _tenant(session, actor, tenant_id)
     fingerprint = jobs.fingerprint("POST", request.url.path, {})
 
-    def attempt() -> tuple[Export, Job, bool]:
-        found = service.start_export(
-            cp, session, actor, tenant, idempotency_key=idempotency_key, request_fingerprint=fingerprint
-        )
-        session.commit()
-        return found
-
-    export, job, replayed = retry_on_conflict(session, attempt)
-    _replayed(response, replayed, job.id)
+    export, job = _started(session, response, lambda: service.start_export(
+        cp, session, actor, tenant, idempotency_key=idempotency_key, request_fingerprint=fingerprint
+    ))  # fmt: skip
     return ExportWithJob(export=ExportOut.of(export), job=JobOut.of(job))
 
 

@@ -6,6 +6,7 @@ place after typing the tenant's name, its drills, export and download). Finance 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
@@ -123,18 +124,27 @@ def _tenant_for_form(session: Session, actor: Actor, tenant_id: uuid.UUID, porta
     return tenants.get_visible(session, actor, tenant_id), f"/tenants/{tenant_id}"
 
 
-def _take_backup(
-    tenant_id: uuid.UUID, actor: Actor, cp: ControlPlaneDep, session: Session, reason: str, portal: bool
-) -> Response:
-    tenant, base = _tenant_for_form(session, actor, tenant_id, portal)
+def _act(base: str, session: Session, action: Callable[[], object], message: str) -> Response:
+    """Start something from a form: back to the page with a message, or with the problem's text."""
     try:
-        service.require_manager(actor, tenant)
-        service.start_backup(cp, session, actor, tenant, reason=reason[:500])
+        action()
         session.commit()
     except Problem as exc:
         session.rollback()
         return _back(base, error=exc.detail)
-    return _back(base, message="De backup is gestart.")
+    return _back(base, message=message)
+
+
+def _take_backup(
+    tenant_id: uuid.UUID, actor: Actor, cp: ControlPlaneDep, session: Session, reason: str, portal: bool
+) -> Response:
+    tenant, base = _tenant_for_form(session, actor, tenant_id, portal)
+
+    def start() -> object:
+        service.require_manager(actor, tenant)
+        return service.start_backup(cp, session, actor, tenant, reason=reason[:500])
+
+    return _act(base, session, start, "De backup is gestart.")
 
 
 @router.post("/tenants/{tenant_id}/backups", dependencies=[CsrfChecked])
@@ -211,24 +221,14 @@ def portal_restore(
 @router.post("/tenants/{tenant_id}/drills", dependencies=[CsrfChecked])
 def operator_drill(tenant_id: uuid.UUID, actor: WebActor, cp: ControlPlaneDep, session: SessionDep) -> Response:
     tenant, base = _tenant_for_form(session, actor, tenant_id, portal=False)
-    try:
-        service.start_drill(cp, session, actor, tenant)
-        session.commit()
-    except Problem as exc:
-        session.rollback()
-        return _back(base, error=exc.detail)
-    return _back(base, message="De hersteloefening is gestart.")
+    return _act(
+        base, session, lambda: service.start_drill(cp, session, actor, tenant), "De hersteloefening is gestart."
+    )
 
 
 def _export(tenant_id: uuid.UUID, actor: Actor, cp: ControlPlaneDep, session: Session, portal: bool) -> Response:
     tenant, base = _tenant_for_form(session, actor, tenant_id, portal)
-    try:
-        service.start_export(cp, session, actor, tenant)
-        session.commit()
-    except Problem as exc:
-        session.rollback()
-        return _back(base, error=exc.detail)
-    return _back(base, message="De export wordt klaargezet.")
+    return _act(base, session, lambda: service.start_export(cp, session, actor, tenant), "De export wordt klaargezet.")
 
 
 @router.post("/tenants/{tenant_id}/exports", dependencies=[CsrfChecked])
