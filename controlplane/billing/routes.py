@@ -20,7 +20,6 @@ from controlplane.billing.models import (
     BillingPeriod,
     Invoice,
     MeterEventSubmission,
-    ProviderInvoice,
     ReconciliationRun,
     SubmissionStatus,
 )
@@ -40,7 +39,6 @@ from controlplane.billing.schemas import (
     PlanVersionOut,
     PortalSessionOut,
     ProviderInvoiceList,
-    ProviderInvoiceOut,
     ReconcileIn,
     ReconciliationItemOut,
     ReconciliationOut,
@@ -167,20 +165,8 @@ def provider_invoices(
     tenant_id: uuid.UUID, actor: CurrentActor, cp: ControlPlaneDep, session: SessionDep
 ) -> ProviderInvoiceList:
     tenant = tenants.get_visible(session, actor, tenant_id)
-    row = session.get(BillingCustomer, tenant.id)
-    if cp.payments.enabled and row is not None and row.customer_id:
-        try:
-            found = cp.payments.list_invoices(row.customer_id)
-            return ProviderInvoiceList(provider=cp.payments.name, stale=False,
-                                       results=[ProviderInvoiceOut(**vars(i)) for i in found])  # fmt: skip
-        except (TemporaryError, PermanentError):
-            pass  # never block on the provider: answer with what its webhooks told us
-    stored = session.scalars(select(ProviderInvoice).where(ProviderInvoice.tenant_id == tenant.id)
-                             .order_by(ProviderInvoice.period_start.desc()))  # fmt: skip
-    return ProviderInvoiceList(
-        provider=cp.payments.name, stale=cp.payments.enabled,
-        results=[ProviderInvoiceOut.model_validate(i, from_attributes=True) for i in stored],
-    )  # fmt: skip
+    found, stale = sync.provider_invoices(cp, session, tenant)
+    return ProviderInvoiceList(provider=cp.payments.name, stale=stale, results=found)
 
 
 @router.post("/tenants/{tenant_id}/portal-session", response_model=PortalSessionOut,

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from controlplane.billing.interfaces import ProviderInvoiceInfo
 from controlplane.billing.pricing import ApiCallTier, Period, PriceComponents
 
 Price = Annotated[Decimal, Field(ge=0, le=Decimal("1000000"), max_digits=14, decimal_places=6)]
@@ -291,23 +292,10 @@ class ReconcileIn(BaseModel):
     period: str = Field(pattern=r"^\d{4}-\d{2}$", description="A closed month, YYYY-MM.")
 
 
-class ProviderInvoiceOut(BaseModel):
-    id: str
-    number: str
-    status: str
-    currency: str
-    amount_due: int
-    amount_paid: int
-    total: int
-    period_start: datetime | None
-    period_end: datetime | None
-    hosted_invoice_url: str
-
-
 class ProviderInvoiceList(BaseModel):
     provider: str
     stale: bool = Field(description="True: the provider could not be reached; these are the last known states.")
-    results: list[ProviderInvoiceOut]
+    results: list[ProviderInvoiceInfo]
 
 
 class PortalSessionOut(BaseModel):

@@ -26,9 +26,10 @@ from controlplane.billing.interfaces import (
     MeterEvent,
     PaymentsDisabled,
     PermanentError,
+    ProviderInvoiceInfo,
     TemporaryError,
 )
-from controlplane.billing.models import BillingCustomer, MeterEventSubmission, SubmissionStatus
+from controlplane.billing.models import BillingCustomer, MeterEventSubmission, ProviderInvoice, SubmissionStatus
 from controlplane.billing.pricing import Period
 from controlplane.container import ControlPlane
 from controlplane.tenants.models import Tenant, TenantState
@@ -199,6 +200,28 @@ def send_due(cp: ControlPlane, *, limit: int = 500, batch: int = 50) -> SendRepo
     return report
 
 
+def provider_invoices(cp: ControlPlane, session: Session, tenant: Tenant) -> tuple[list[ProviderInvoiceInfo], bool]:
+    """The tenant's invoices at the provider, newest first, and whether they are stale: when the provider cannot be
+    reached we answer with what its webhooks last told us, never an error."""
+    row = session.get(BillingCustomer, tenant.id)
+    if cp.payments.enabled and row is not None and row.customer_id:
+        try:
+            return list(cp.payments.list_invoices(row.customer_id)), False
+        except (TemporaryError, PermanentError) as exc:
+            log.warning("billing_invoices_stale", tenant=tenant.slug, error=str(exc))
+    stored = session.scalars(
+        select(ProviderInvoice)
+        .where(ProviderInvoice.tenant_id == tenant.id)
+        .order_by(ProviderInvoice.period_start.desc())
+    )
+    known = [
+        ProviderInvoiceInfo(i.id, i.customer_id, i.number, i.status, i.currency, i.amount_due, i.amount_paid, i.total,
+                            i.period_start, i.period_end, i.hosted_invoice_url)
+        for i in stored
+    ]  # fmt: skip
+    return known, cp.payments.enabled
+
+
 def retry_submission(row: MeterEventSubmission, now: datetime) -> None:
     """Put a failed or reviewed submission back in the queue, with the same identifier."""
     row.status, row.next_attempt_at, row.claimed_until, row.first_attempt_at = (
@@ -206,4 +229,5 @@ def retry_submission(row: MeterEventSubmission, now: datetime) -> None:
     )  # fmt: skip
 
 
-__all__ = ["PaymentsDisabled", "SendReport", "ensure_customer", "retry_submission", "send_due", "sync_customers"]
+__all__ = ["PaymentsDisabled", "SendReport", "ensure_customer", "provider_invoices", "retry_submission", "send_due",
+           "sync_customers"]  # fmt: skip

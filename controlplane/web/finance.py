@@ -16,10 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from controlplane.accounts.actors import Actor
-from controlplane.billing import closing, reconcile, service, tasks
+from controlplane.billing import closing, reconcile, service, sync, tasks
 from controlplane.billing.charts import bar_chart, sparkline
-from controlplane.billing.interfaces import PermanentError, TemporaryError
-from controlplane.billing.models import BillingCustomer, BillingPeriod, Invoice, ProviderInvoice
+from controlplane.billing.models import BillingCustomer, BillingPeriod, Invoice
 from controlplane.billing.pricing import COMPONENT_LABELS, Component, Period, fmt_eur, fmt_number, fmt_price
 from controlplane.billing.routes import portal_url
 from controlplane.billing.schemas import InvoiceOut
@@ -113,7 +112,7 @@ def tenant_page(tenant_id: uuid.UUID, request: Request, actor: WebActor, cp: Con
     tenant = tenants.get_visible(session, actor, tenant_id)
     context = _invoice_context(cp, session, tenant, _period(cp, period))
     context.update(user=actor, customer=session.get(BillingCustomer, tenant.id), provider=cp.payments,
-                   provider_invoices=_provider_invoices(cp, session, tenant))  # fmt: skip
+                   provider_invoices=sync.provider_invoices(cp, session, tenant)[0])  # fmt: skip
     return templates.TemplateResponse(request, "finance_tenant.html", context)
 
 
@@ -193,18 +192,6 @@ def _portal_tenant(session: Session, actor: Actor, tenant_id: uuid.UUID) -> Tena
     return tenant
 
 
-def _provider_invoices(cp: ControlPlane, session: Session, tenant: Tenant) -> list[Any]:
-    """The tenant's invoices at the provider; when it is unreachable, what its webhooks last told us."""
-    row = session.get(BillingCustomer, tenant.id)
-    if cp.payments.enabled and row is not None and row.customer_id:
-        try:
-            return list(cp.payments.list_invoices(row.customer_id))
-        except (TemporaryError, PermanentError):
-            pass
-    return list(session.scalars(select(ProviderInvoice).where(ProviderInvoice.tenant_id == tenant.id)
-                                .order_by(ProviderInvoice.period_start.desc())))  # fmt: skip
-
-
 @router.get("/portal/{tenant_id}/usage", response_class=HTMLResponse)
 def portal_usage(tenant_id: uuid.UUID, request: Request, actor: WebActor, cp: ControlPlaneDep, session: SessionDep,
                  period: str = "") -> Response:  # fmt: skip
@@ -213,7 +200,7 @@ def portal_usage(tenant_id: uuid.UUID, request: Request, actor: WebActor, cp: Co
     invoices = list(session.scalars(select(Invoice).where(Invoice.tenant_id == tenant.id)
                                     .order_by(Invoice.period_start.desc())).unique())  # fmt: skip
     context.update(user=actor, invoices=invoices, provider=cp.payments,
-                   provider_invoices=_provider_invoices(cp, session, tenant),
+                   provider_invoices=sync.provider_invoices(cp, session, tenant)[0],
                    error=request.query_params.get("error", ""))  # fmt: skip
     return templates.TemplateResponse(request, "portal_usage.html", context)
 
