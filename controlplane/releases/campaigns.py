@@ -306,9 +306,12 @@ def _advance_locked(cp: ControlPlane, session: Session, campaign: Campaign) -> f
 
     wave = [u for u in upgrades if u.wave == campaign.current_wave]
     if wave:
-        for upgrade in wave:
-            if upgrade.status is UpgradeStatus.PENDING and startable(upgrade):
-                _start_upgrade(cp, session, upgrade)
+        fresh = all(u.status is UpgradeStatus.PENDING for u in wave)  # the canaries, assigned when it was created
+        started = [
+            u for u in wave if u.status is UpgradeStatus.PENDING and startable(u) and _start_upgrade(cp, session, u)
+        ]
+        if fresh and started:
+            _wave_started(session, campaign, [tenants[u.tenant_id].slug for u in started])
         if any(u.status not in FINISHED_UPGRADE for u in wave):
             return cp.settings.campaign_tick_seconds if any(u.status is UpgradeStatus.PENDING for u in wave) else None
         _evaluate_wave(cp, session, campaign, wave)
@@ -333,12 +336,16 @@ def _advance_locked(cp: ControlPlane, session: Session, campaign: Campaign) -> f
     for upgrade in chosen:
         upgrade.wave = campaign.current_wave
         _start_upgrade(cp, session, upgrade)
+    _wave_started(session, campaign, [tenants[u.tenant_id].slug for u in chosen])
+    return None
+
+
+def _wave_started(session: Session, campaign: Campaign, slugs: list[str]) -> None:
     audit.record(
         session, SYSTEM, "campaign.wave_started", target_type="campaign", target_id=campaign.id,
-        after={"wave": campaign.current_wave, "tenants": [tenants[u.tenant_id].slug for u in chosen]},
+        after={"wave": campaign.current_wave, "tenants": slugs},
     )  # fmt: skip
-    log.info("campaign_wave_started", campaign=str(campaign.id), wave=campaign.current_wave, tenants=len(chosen))
-    return None
+    log.info("campaign_wave_started", campaign=str(campaign.id), wave=campaign.current_wave, tenants=len(slugs))
 
 
 def _aware(moment: datetime) -> datetime:

@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 from alembic.script.revision import RevisionError
+from alembic.util import CommandError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
@@ -176,7 +177,7 @@ def _check_schema(
     for index, head in enumerate(heads):
         try:
             script.get_revision(head)
-        except RevisionError:
+        except (RevisionError, CommandError):
             problems.append(
                 InvalidParam(f"{base}schema_heads.{index}", "unknown-revision",
                              f"Revisie '{head}' komt niet voor in de migraties van het pakket of migration_paths.")
