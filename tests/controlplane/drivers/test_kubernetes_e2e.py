@@ -154,8 +154,14 @@ def test_dedicated_tenant_lifecycle(kube_platform: KubePlatform) -> None:
     assert reconcile.reconcile_batch(cp).repaired == {}
 
     # Deprovision: final export, the namespace goes (its deletion waited for), the database stays.
-    deprovisioned = platform.wait_job(platform.post(f"/api/v1/tenants/{tenant_id}/deprovision").json()["id"])
+    deprovision_id = platform.post(f"/api/v1/tenants/{tenant_id}/deprovision").json()["id"]
+    details: set[str] = set()  # the progress a waiting step reports, as the API (and the tenant page) shows it
+    _wait(lambda: details.add(platform.job(deprovision_id)["detail"]) or platform.job(deprovision_id)["status"]
+          in ("succeeded", "failed"), "the deprovisioning", timeout=120)  # fmt: skip
+    deprovisioned = platform.job(deprovision_id)
     assert deprovisioned["status"] == "succeeded", (deprovisioned, platform.logs())
+    assert any(d.startswith("namespace wordt verwijderd (finalizers: kubernetes)") for d in details), details
+    assert deprovisioned["detail"] == ""  # cleared when the job ends
     assert deprovisioned["steps_done"] == ["runtime_suspend", "final_export", "remove_runtime", "schedule_purge"]
     assert ns not in {n.metadata.name for n in core.list_namespace().items}
     database = cp.driver.database_name(spec)
