@@ -308,6 +308,18 @@ class ReconciliationItem(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class InvoiceIsFrozen(RuntimeError):
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_invoice_changes(session: Session, _context: object, _instances: object) -> None:
+    """A frozen invoice and its lines never change (the database refuses it too, see migration cpbl0002)."""
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, Invoice | InvoiceLine) and (obj in session.deleted or session.is_modified(obj)):
+            raise InvoiceIsFrozen("a frozen invoice cannot be changed or deleted")
+
+
 # --- the plan history of changes made outside the billing service ----------------------------------------
 
 BILLABLE_FROM = (TenantState.ACTIVE, TenantState.SUSPENDED)

@@ -8,10 +8,18 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from controlplane.billing import closing, reconcile, service
-from controlplane.billing.models import BillingPeriod, Invoice, MeterEventSubmission, PeriodStatus, TenantPlanChange
+from controlplane.billing.models import (
+    BillingPeriod,
+    Invoice,
+    InvoiceIsFrozen,
+    MeterEventSubmission,
+    PeriodStatus,
+    TenantPlanChange,
+)
 from controlplane.billing.pricing import Period
 from controlplane.tenants.models import Tenant, TenantState
 from tests.controlplane.billing.conftest import FEBRUARY, BillingWorld, hour
@@ -151,6 +159,17 @@ def test_month_close_freezes_idempotently_and_the_past_never_changes(billing: Bi
     assert {i.status.value for i in run.items if i.component != "api_calls"} == {"not_sent"}
     again_frozen = client.get(f"/api/v1/billing/invoices/{invoices['alphen'].id}", headers=op).json()
     assert again_frozen == frozen
+    # Neither the ORM nor plain SQL can change a frozen invoice.
+    with billing.cp.sessions() as session:
+        row = session.get(Invoice, invoices["alphen"].id)
+        assert row is not None
+        row.total = D("1.00")
+        with pytest.raises(InvoiceIsFrozen):
+            session.flush()
+    with billing.cp.engine.connect() as connection, pytest.raises(DBAPIError, match="frozen"):
+        connection.execute(text("UPDATE invoice_lines SET amount = 0"))
+    with billing.cp.engine.connect() as connection, pytest.raises(DBAPIError, match="frozen"):
+        connection.execute(text("DELETE FROM invoices"))
 
 
 def test_month_close_resumes_after_a_crash(billing: BillingWorld, monkeypatch: pytest.MonkeyPatch) -> None:
