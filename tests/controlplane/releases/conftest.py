@@ -241,9 +241,9 @@ def plain_tracebacks() -> Iterator[None]:
     structlog.configure(**saved)
 
 
-@pytest.fixture
-def fleet(tmp_path: Path, postgres_server: PostgresServer) -> Iterator[Fleet]:
-    base = make_settings(tmp_path, postgres_server, upgrade_gate_window_seconds=0.3, upgrade_gate_timeout_seconds=3.0)
+def build_fleet(tmp_path: Path, postgres_server: PostgresServer, **overrides: object) -> Iterator[Fleet]:
+    values: dict[str, object] = {"upgrade_gate_window_seconds": 0.3, "upgrade_gate_timeout_seconds": 3.0, **overrides}
+    base = make_settings(tmp_path, postgres_server, **values)
     runtime = RuntimeSettings(
         environment="test", data_dir=tmp_path / "runtime", registry_url=base.runtime_registry_url,
         registry_cache_seconds=0,
@@ -255,3 +255,8 @@ def fleet(tmp_path: Path, postgres_server: PostgresServer) -> Iterator[Fleet]:
             for world in build_world(settings):
                 world.cp.clock = FrozenClock()
                 yield Fleet(world, settings, front, v2)
+
+
+@pytest.fixture
+def fleet(tmp_path: Path, postgres_server: PostgresServer) -> Iterator[Fleet]:
+    yield from build_fleet(tmp_path, postgres_server)
