@@ -426,6 +426,8 @@ class Conflict:
 
 INGEST_COLUMNS = ("event_id", "tenant_id", "meter", "component", "operation", "client_id", "hour", "quantity",
                   "kind", "reason", "recorded_by", "recorded_at")  # fmt: skip
+INGEST_TYPES = ("uuid", "uuid", "varchar", "varchar", "varchar", "varchar", "timestamptz", "int8", "varchar", "text",
+                "varchar", "timestamptz")  # fmt: skip
 IDENTITY = ("tenant_id", "meter", "component", "operation", "client_id", "hour", "quantity")
 _COLUMN_LIST = ", ".join(INGEST_COLUMNS)  # constants, no input
 _STAGING = """
@@ -473,7 +475,8 @@ def _book(session: Session, rows: list[dict[str, Any]]) -> tuple[set[uuid.UUID],
     with connection.cursor() as cursor:
         cursor.execute(_STAGING)
         cursor.execute("DELETE FROM usage_ingest")  # an earlier batch of the same transaction
-        with cursor.copy(f"COPY usage_ingest ({_COLUMN_LIST}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY usage_ingest ({_COLUMN_LIST}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(INGEST_TYPES)  # binary COPY: about three times faster than text for these types
             for row in rows:
                 copy.write_row([row[column] for column in INGEST_COLUMNS])
         cursor.execute(_FROM_STAGING)

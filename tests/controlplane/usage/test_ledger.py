@@ -54,7 +54,11 @@ def test_ingest_is_deduplicated_by_event_id(usage: UsageWorld) -> None:
     assert mixed.json() == {"accepted": 1, "duplicates": 2}
     twice_in_one = usage.post([calls("alphen", hours_ago(1), "besluiten", "read", 2)] * 2)
     assert twice_in_one.json() == {"accepted": 1, "duplicates": 1}
-    assert _ledger_count(usage) == len(events) + 2
+    odd = "app\\met\ttab en é"  # any client id survives the bulk path (binary COPY)
+    assert usage.post([client("alphen", hours_ago(1), odd)]).json() == {"accepted": 1, "duplicates": 0}
+    assert _ledger_count(usage) == len(events) + 3
+    with usage.world.cp.sessions() as session:
+        assert session.scalar(select(UsageEntry.client_id).where(UsageEntry.client_id.like("app%"))) == odd
 
 
 def test_period_usage_sums_counters_gauges_and_clients(usage: UsageWorld) -> None:
