@@ -545,7 +545,7 @@ def schedule_due_backups(cp: ControlPlane) -> list[str]:
             at = aware(at)
             if at is not None and now - at < timedelta(hours=policy.interval_hours):
                 continue
-            start_backup(cp, session, SYSTEM, tenant, kind=BackupKind.SCHEDULED, reason="schema")
+            start_backup(cp, session, SYSTEM, tenant, kind=BackupKind.SCHEDULED, reason="schedule")
             started.append(tenant.slug)
         session.commit()
     if started:
@@ -564,7 +564,6 @@ def retained(backups: list[Backup], policy: Policy, now: datetime) -> set[uuid.U
     if not ok:
         return set()
     today = now.astimezone(UTC).date()
-    this_week = today.isocalendar()
     days = {today - timedelta(days=n) for n in range(policy.keep_daily)}
     weeks: set[tuple[int, int]] = set()
     monday = today - timedelta(days=today.weekday())
@@ -592,7 +591,6 @@ def retained(backups: list[Backup], policy: Policy, now: datetime) -> set[uuid.U
         if (moment.year, moment.month) in months and (moment.year, moment.month) not in seen_months:
             seen_months.add((moment.year, moment.month))
             keep.add(backup.id)
-    del this_week
     return keep
 
 
