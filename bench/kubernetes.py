@@ -292,6 +292,64 @@ def _env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def _provisioning(bench: Bench, args: argparse.Namespace) -> None:
+    warm = bench.onboard()  # imports, first connections, the first helm render in the worker processes
+    rss_before = bench.worker_rss_kb()
+    sequential = [bench.onboard() for _ in range(args.tenants)]
+    started = time.monotonic()
+    with ThreadPoolExecutor(args.parallel) as pool:
+        parallel = list(pool.map(lambda _: bench.onboard(), range(args.tenants)))
+    parallel_wall = time.monotonic() - started
+    rss_after = bench.worker_rss_kb()
+    onboarded = {r[0] for r in sequential + parallel}
+    requests: dict[str, dict[str, int]] = {}
+    for match in bench.log_events(REQUESTS_LINE, onboarded):
+        per = requests.setdefault(match["tenant"], {})
+        per[match["op"]] = per.get(match["op"], 0) + int(match["n"])
+    steps: dict[str, list[float]] = {}
+    for match in bench.log_events(STEP_LINE, onboarded):
+        steps.setdefault(match["step"], []).append(int(match["ms"]) / 1000)
+    print(f"\nKubernetes driver — {os.cpu_count()} CPUs, test cluster (kwok), PostgreSQL + Redis, "
+          f"{args.concurrency} worker processes; warm-up tenant {warm[0]} took {warm[1]:.2f}s")  # fmt: skip
+    print(_summary("sequential: onboard → active", [r[1] for r in sequential]))
+    print(f"sequential: total {sum(r[1] for r in sequential):.1f}s for {len(sequential)}")
+    print(_summary(f"parallel {args.parallel}: onboard → active", [r[1] for r in parallel]))
+    print(f"parallel {args.parallel}: wall time for all {len(parallel)}: {parallel_wall:.1f}s")
+    print("mean seconds per provisioning step:")
+    for step, values in steps.items():
+        print(f"  {step:<18} {statistics.mean(values):6.2f}")
+    print(f"provisioning runs per job: max {max(r[2] for r in sequential + parallel)}")
+    totals = [sum(per.values()) for per in requests.values()]
+    operations = ("deploy_runtime", "wait_ready")
+    by_op = {op: statistics.mean(per.get(op, 0) for per in requests.values()) for op in operations}
+    print(f"Kubernetes API requests per provisioning: mean {statistics.mean(totals):.1f} (max {max(totals)}); "
+          f"deploy {by_op['deploy_runtime']:.1f}, readiness {by_op['wait_ready']:.1f}")  # fmt: skip
+    print(f"worker RSS ({args.concurrency} processes + parent): {rss_before / 1024:.0f} MiB after the warm-up, "
+          f"{rss_after / 1024:.0f} MiB after {len(onboarded)} more → "
+          f"{(rss_after - rss_before) / max(1, len(onboarded)):.0f} KiB per tenant", flush=True)  # fmt: skip
+
+
+def _reconcile(bench: Bench, size: int) -> None:
+    bench.fill_fleet(size)
+    with bench.cp.sessions() as session:
+        fleet = session.scalar(select(text("count(*)")).select_from(Tenant)) or 0
+    calls_before, rss_before = bench.driver.api.calls, _rss_kb(os.getpid())
+    started = time.monotonic()
+    checked, repaired = 0, 0
+    while checked < fleet:
+        report = reconcile.reconcile_batch(bench.cp)
+        if report.checked == 0:
+            break
+        checked += report.checked
+        repaired += len(report.repaired)
+    wall = time.monotonic() - started
+    calls = bench.driver.api.calls - calls_before
+    rss_after = _rss_kb(os.getpid())
+    print(f"reconcile pass over {checked} dedicated tenants: {wall:.1f}s ({1000 * wall / max(1, checked):.0f} ms "
+          f"per tenant), {calls / max(1, checked):.1f} API requests per tenant, {repaired} repaired; reconciling "
+          f"process RSS {rss_before / 1024:.0f} → {rss_after / 1024:.0f} MiB")  # fmt: skip
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench kubernetes", description=__doc__)
     parser.add_argument("--tenants", type=int, default=50, help="dedicated tenants onboarded one after the other")
@@ -304,64 +362,11 @@ def main(argv: list[str]) -> int:
     workdir.chmod(0o755)
     bench = Bench(workdir, args.concurrency)
     try:
-        warm = bench.onboard()  # imports, first connections, the first helm render in the worker processes
-        rss_before = bench.worker_rss_kb()
-        sequential = [bench.onboard() for _ in range(args.tenants)]
-        started = time.monotonic()
-        with ThreadPoolExecutor(args.parallel) as pool:
-            parallel = list(pool.map(lambda _: bench.onboard(), range(args.tenants)))
-        parallel_wall = time.monotonic() - started
-        rss_after = bench.worker_rss_kb()
-        onboarded = {r[0] for r in sequential + parallel}
-        requests: dict[str, dict[str, int]] = {}
-        for match in bench.log_events(REQUESTS_LINE, onboarded):
-            per = requests.setdefault(match["tenant"], {})
-            per[match["op"]] = per.get(match["op"], 0) + int(match["n"])
-        steps: dict[str, list[float]] = {}
-        for match in bench.log_events(STEP_LINE, onboarded):
-            steps.setdefault(match["step"], []).append(int(match["ms"]) / 1000)
-
-        bench.fill_fleet(args.fleet)
-        with bench.cp.sessions() as session:
-            fleet = session.scalar(select(text("count(*)")).select_from(Tenant)) or 0
-        calls_before, rss_cp_before = bench.driver.api.calls, _rss_kb(os.getpid())
-        started = time.monotonic()
-        checked, repaired = 0, 0
-        while checked < fleet:
-            report = reconcile.reconcile_batch(bench.cp)
-            if report.checked == 0:
-                break
-            checked += report.checked
-            repaired += len(report.repaired)
-        reconcile_wall = time.monotonic() - started
-        reconcile_calls = bench.driver.api.calls - calls_before
-        rss_cp_after = _rss_kb(os.getpid())
+        _provisioning(bench, args)
+        _reconcile(bench, args.fleet)
     finally:
         bench.close()
         shutil.rmtree(workdir, ignore_errors=True)
-    print(f"\nKubernetes driver — {os.cpu_count()} CPUs, test cluster (kwok), PostgreSQL + Redis, "
-          f"{args.concurrency} worker processes; warm-up tenant {warm[0]} took {warm[1]:.2f}s")  # fmt: skip
-    print(_summary("sequential: onboard → active", [r[1] for r in sequential]))
-    print(f"sequential: total {sum(r[1] for r in sequential):.1f}s for {len(sequential)}")
-    print(_summary(f"parallel {args.parallel}: onboard → active", [r[1] for r in parallel]))
-    print(f"parallel {args.parallel}: wall time for all {len(parallel)}: {parallel_wall:.1f}s")
-    print("mean seconds per provisioning step:")
-    for step, values in steps.items():
-        print(f"  {step:<18} {statistics.mean(values):6.2f}")
-    print(f"provisioning runs per job: max {max(r[2] for r in sequential + parallel)}")
-    totals = [sum(per.values()) for per in requests.values()]
-    by_op = {
-        op: statistics.mean(per.get(op, 0) for per in requests.values()) for op in ("deploy_runtime", "wait_ready")
-    }
-    print(f"Kubernetes API requests per provisioning: mean {statistics.mean(totals):.1f} (max {max(totals)}); "
-          f"deploy {by_op['deploy_runtime']:.1f}, readiness {by_op['wait_ready']:.1f}")  # fmt: skip
-    print(f"worker RSS ({args.concurrency} processes + parent): {rss_before / 1024:.0f} MiB after the warm-up, "
-          f"{rss_after / 1024:.0f} MiB after {len(onboarded)} more → "
-          f"{(rss_after - rss_before) / max(1, len(onboarded)):.0f} KiB per tenant")  # fmt: skip
-    print(f"reconcile pass over {checked} dedicated tenants: {reconcile_wall:.1f}s "
-          f"({1000 * reconcile_wall / max(1, checked):.0f} ms per tenant), {reconcile_calls / max(1, checked):.1f} "
-          f"API requests per tenant, {repaired} repaired; reconciling process RSS {rss_cp_before / 1024:.0f} → "
-          f"{rss_cp_after / 1024:.0f} MiB")  # fmt: skip
     return 0
 
 
