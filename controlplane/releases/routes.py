@@ -62,6 +62,8 @@ def create_release(
 
 @router.get("/{version}", response_model=ReleaseOut)
 def get_release(version: str, _: CurrentActor, cp: ControlPlaneDep, session: SessionDep) -> ReleaseOut:
+    releases.package_release(cp, session)
+    session.commit()
     release = releases.get_release(session, version)
     return releases.to_out(release, releases.tenant_counts(cp, session).get(release.id, 0))
 

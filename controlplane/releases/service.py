@@ -107,7 +107,7 @@ def tenant_counts(cp: ControlPlane, session: Session) -> dict[uuid.UUID, int]:
         .where(TenantRelease.tenant_id.in_(live))
         .group_by(TenantRelease.release_id)
     )
-    counts: dict[uuid.UUID, int] = {release_id: int(count) for release_id, count in rows.tuples()}
+    counts: dict[uuid.UUID, int] = {row[0]: int(row[1]) for row in rows}
     unassigned = session.scalar(
         select(func.count())
         .select_from(Tenant)
