@@ -14,7 +14,9 @@ on loopback:
 * **re-run**: the same close again (idempotent: finds every invoice, creates nothing);
 * **send**: the meter-event sender delivering every recorded event to Stripe (customers and subscriptions
   first), for reference;
-* **reconcile**: the nightly reconciliation of the closed month against Stripe's meter summaries.
+* **reconcile**: the nightly reconciliation of the closed month against Stripe's meter summaries;
+* **finance overview**: the finance view's table of the month, priced live before the close and from the frozen
+  invoices after it.
 
 ``python -m bench billing-month-close [--tenants 342] [--batch-size 50]``
 """
@@ -36,7 +38,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import func, select
 
-from controlplane.billing import closing, reconcile, sync
+from controlplane.billing import closing, reconcile, service, sync
 from controlplane.billing.catalogue import STANDARD_PRICES, seed_prices
 from controlplane.billing.models import Invoice, MeterEventSubmission, TenantPlanChange
 from controlplane.billing.pricing import Period
@@ -157,6 +159,11 @@ def main(argv: list[str]) -> int:
             cp = build_controlplane(settings, clock=FrozenClock(PERIOD.end + timedelta(hours=3)))
             cp.payments = StripeProvider(settings)
 
+            with cp.sessions() as session:
+                fleet = list(session.scalars(select(Tenant)).unique())
+                began = time.monotonic()
+                preview_rows = service.overview(cp, session, fleet, PERIOD)
+                preview_seconds = time.monotonic() - began
             began = time.monotonic()
             report = closing.close_period(cp, PERIOD, batch_size=args.batch_size)
             close_seconds = time.monotonic() - began
@@ -166,6 +173,10 @@ def main(argv: list[str]) -> int:
             began = time.monotonic()
             sent = sync.send_due(cp, limit=100_000)
             send_seconds = time.monotonic() - began
+            with cp.sessions() as session:
+                began = time.monotonic()
+                frozen_rows = service.overview(cp, session, fleet, PERIOD)
+                frozen_seconds = time.monotonic() - began
             began = time.monotonic()
             run = reconcile.reconcile_period(cp, PERIOD)
             reconcile_seconds = time.monotonic() - began
@@ -192,6 +203,10 @@ def main(argv: list[str]) -> int:
           f"Stripe; submissions {by_status})")  # fmt: skip
     print(f"reconcile:   {reconcile_seconds:6.2f}s  (status {run.status.value}, {run.checked} invoices, "
           f"{run.drifting} drifting)")  # fmt: skip
+    print(
+        f"finance overview of the month: {preview_seconds:6.2f}s as a preview before the close "
+        f"({len(preview_rows)} rows), {frozen_seconds:6.2f}s from the frozen invoices ({len(frozen_rows)} rows)"
+    )
     print(f"invoiced total: € {total:,.2f} incl. VAT")
     return 0
 
