@@ -8,6 +8,11 @@ and a runtime service account, then sends pre-encoded batches from ``--senders``
 * **new**: N events never seen (counters per component and operation, gauges, active clients over many hours);
 * **re-shipment**: the same N events again — every one a duplicate, nothing booked twice.
 
+Besides the wall-clock rate, the CPU seconds the control plane's processes and PostgreSQL spent per phase are
+reported, and the rate those CPU costs allow on two cores of one's own (``cpu-bound events/s``: the larger of the
+server's CPU per event on one worker and the whole CPU per event on two cores): on a machine shared with other
+work the wall-clock rate says more about the neighbours than about the ingestion path.
+
 ``python -m bench usage-ingestion [--events 200000] [--batch 5000] [--senders 2] [--tenants 342] [--workers 1]``
 """
 
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -69,9 +75,32 @@ def make_events(slugs: list[str], count: int, seq_base: int = 0) -> list[dict[st
     return events[:count]
 
 
+def _process_tree(pid: int) -> list[int]:
+    pids = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = task / "children"
+        if children.exists():
+            for child in children.read_text().split():
+                pids += _process_tree(int(child))
+    return pids
+
+
+def cpu_seconds(root: int) -> float:
+    """User + system CPU of a process and its living descendants (and their reaped children)."""
+    total = 0
+    for pid in _process_tree(root):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += sum(int(v) for v in fields[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 class Bench:
     def __init__(self, workdir: Path, tenants: int, workers: int) -> None:
         (workdir / "pg").mkdir()
+        self.workers = workers
         self.workdir = workdir
         self.postgres = PostgresServer.start(workdir / "pg")
         database_url = self.postgres.create_database("cp")
@@ -136,15 +165,21 @@ class Bench:
             totals["duplicates"] += result["duplicates"]
 
         clients = [httpx.Client(base_url=self.base, timeout=120) for _ in range(senders)]
+        assert self.postgres.process is not None
+        server_cpu, database_cpu = cpu_seconds(self.server.process.pid), cpu_seconds(self.postgres.process.process.pid)
         started = time.perf_counter()
         with ThreadPoolExecutor(senders) as pool:
             list(pool.map(lambda item: post(clients[item[0] % senders], item[1]), enumerate(bodies)))
         seconds = time.perf_counter() - started
+        server_cpu = cpu_seconds(self.server.process.pid) - server_cpu
+        database_cpu = cpu_seconds(self.postgres.process.process.pid) - database_cpu
         for client in clients:
             client.close()
         events = len(bodies) * per_batch
+        bound = max(server_cpu / self.workers, (server_cpu + database_cpu) / 2)
         row = [name, str(events), str(per_batch), str(senders), f"{seconds:.2f}", f"{events / seconds:,.0f}",
-               f"{statistics.median(latencies):.0f}", f"{max(latencies):.0f}"]  # fmt: skip
+               f"{statistics.median(latencies):.0f}", f"{1e6 * server_cpu / events:.1f}",
+               f"{1e6 * database_cpu / events:.1f}", f"{events / bound:,.0f}"]  # fmt: skip
         return row, totals
 
     def close(self) -> None:
@@ -177,7 +212,9 @@ def main(argv: list[str]) -> int:
         rows.append(row)
         row, again = bench.send("re-shipment (duplicates)", bodies, args.batch, args.senders)
         rows.append(row)
-        print_table(rows, ["scenario", "events", "batch", "senders", "seconds", "events/s", "p50 ms/req", "max ms"])
+        print_table(rows, ["scenario", "events", "batch", "senders", "seconds", "events/s", "p50 ms/req",
+                           "server µs cpu/event", "postgres µs cpu/event", "cpu-bound events/s"])  # fmt: skip
+        print(f"load average during the run: {os.getloadavg()[0]:.1f} (this machine: {os.cpu_count()} cores)")
         booked = bench.booked() - len(warm)
         print(
             f"\nbooked {booked} of {len(events)} (accepted {new['accepted']}, then {again['duplicates']} duplicates, "
