@@ -261,8 +261,8 @@ def usage_csv(actor: CurrentActor, cp: ControlPlaneDep, session: SessionDep, per
 def invoice_lines_csv(actor: CurrentActor, cp: ControlPlaneDep, session: SessionDep, period: PeriodQuery = None
                       ) -> StreamingResponse:  # fmt: skip
     chosen = _period(cp, period)
-    invoices = [service.invoice_for(cp, session, t, chosen) for t in service.billable_tenants(session, chosen)
-                if actor.may_see_tenant(t.id)]  # fmt: skip
+    visible = [t for t in service.billable_tenants(session, chosen) if actor.may_see_tenant(t.id)]
+    invoices = service.invoices_of_period(cp, session, visible, chosen)
     return _csv_response(exports.lines_csv(invoices), f"zgw-factuurregels-{chosen}.csv")
 
 

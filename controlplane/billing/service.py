@@ -483,6 +483,21 @@ def invoice_for(cp: ControlPlane, session: Session, tenant: Tenant, period: Peri
     return invoice_out(frozen) if frozen else preview_out(cp, price_tenant(cp, session, tenant, period))
 
 
+def invoices_of_period(cp: ControlPlane, session: Session, tenants: list[Tenant], period: Period) -> list[InvoiceOut]:
+    """Every tenant's invoice of ``period``: frozen where closed, else previews priced from one context."""
+    frozen = {
+        i.tenant_id: i
+        for i in session.scalars(select(Invoice).where(Invoice.period_start == period.first_day,
+                                                       Invoice.tenant_id.in_([t.id for t in tenants]))).unique()
+    }  # fmt: skip
+    open_tenants = [t for t in tenants if t.id not in frozen]
+    context = PricingContext.load(cp, session, open_tenants, period) if open_tenants else None
+    return [
+        invoice_out(frozen[t.id]) if t.id in frozen else preview_out(cp, context.price(session, t))  # type: ignore[union-attr]
+        for t in tenants
+    ]
+
+
 def latest_reconciliation(session: Session, period: Period) -> ReconciliationRun | None:
     return session.scalar(
         select(ReconciliationRun)
@@ -504,32 +519,17 @@ def _tenant_status(items: Iterable[ReconciliationItem]) -> dict[uuid.UUID, str]:
 
 def overview(cp: ControlPlane, session: Session, tenants: list[Tenant], period: Period) -> list[TenantUsageRow]:
     """Per tenant: usage and amount of ``period`` (frozen invoices where closed, previews elsewhere)."""
-    frozen = {
-        i.tenant_id: i
-        for i in session.scalars(select(Invoice).where(Invoice.period_start == period.first_day,
-                                                       Invoice.tenant_id.in_([t.id for t in tenants]))).unique()
-    }  # fmt: skip
-    open_tenants = [t for t in tenants if t.id not in frozen]
-    context = PricingContext.load(cp, session, open_tenants, period) if open_tenants else None
     run = latest_reconciliation(session, period)
     reconciled = _tenant_status(run.items) if run else {}
-    rows = []
-    for tenant in tenants:
-        if tenant.id in frozen:
-            invoice = frozen[tenant.id]
-            record = usage_from_summary(tenant.id, period, invoice.usage)
-            subtotal, total, status = invoice.subtotal, invoice.total, "final"
-        else:
-            assert context is not None
-            priced = context.price(session, tenant)
-            record, subtotal, total, status = priced.usage, priced.invoice.subtotal, priced.invoice.total, "preview"
-        rows.append(TenantUsageRow(
-            tenant_id=tenant.id, tenant=tenant.slug, name=tenant.name, plan=tenant.plan.code, status=status,
-            api_calls_total=record.api_calls_total, storage_gb_months=storage_gb_months(record, period),
-            active_clients=len(record.active_clients), subtotal=subtotal, total=total,
+    return [
+        TenantUsageRow(
+            tenant_id=tenant.id, tenant=tenant.slug, name=tenant.name, plan=tenant.plan.code, status=invoice.status,
+            api_calls_total=invoice.usage.api_calls_total, storage_gb_months=invoice.usage.storage_gb_months,
+            active_clients=len(invoice.usage.active_clients), subtotal=invoice.subtotal, total=invoice.total,
             reconciliation=reconciled.get(tenant.id),
-        ))  # fmt: skip
-    return rows
+        )
+        for tenant, invoice in zip(tenants, invoices_of_period(cp, session, tenants, period), strict=True)
+    ]  # fmt: skip
 
 
 def trend(cp: ControlPlane, session: Session, tenant: Tenant, periods: list[Period]) -> list[TrendPoint]:
