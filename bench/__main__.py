@@ -13,6 +13,7 @@ SCENARIOS: dict[str, str] = {
     "notificaties-delivery": "bench.notificaties_delivery",
     "zaken-api": "bench.zaken_api",
     "onboarding": "bench.onboarding",
+    "upgrade-campaign": "bench.upgrade_campaign",
     "kubernetes": "bench.kubernetes",
     "usage-ingestion": "bench.usage_ingestion",
     "metering-overhead": "bench.metering_overhead",

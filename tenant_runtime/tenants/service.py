@@ -104,8 +104,11 @@ def migrate_tenant_to(database_url: str, heads: Iterable[str], extra_locations: 
                 break
             below = script.get_revision(parents[0])
         downgrade(config, keep if keep is not None else f"{head.revision}@base")
-    for revision in target:
-        upgrade(config, revision)
+    if set(target) == set(script.get_heads()):
+        upgrade(config, "heads")  # one alembic run instead of one per head (each loads the environment)
+    else:
+        for revision in target:
+            upgrade(config, revision)
     reached = _ancestry(script, database_heads(database_url))
     if reached != wanted:
         raise CommandError(
