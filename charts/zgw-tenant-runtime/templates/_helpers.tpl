@@ -114,6 +114,13 @@ app.kubernetes.io/component: {{ .component }}
 {{- if eq .Values.tier "dedicated" }}
 - name: ZGW_RUNTIME_PINNED_TENANT
   value: {{ .Values.tenant.slug | quote }}
+{{- else }}
+- name: ZGW_RUNTIME_POOL
+  value: {{ .Values.pool | quote }}
+{{- with .Values.config.poolRoutes }}
+- name: ZGW_RUNTIME_POOL_ROUTES
+  value: {{ toJson . | quote }}
+{{- end }}
 {{- end }}
 {{- with .Values.config.baseDomain }}
 - name: ZGW_RUNTIME_BASE_DOMAIN
