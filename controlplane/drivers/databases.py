@@ -143,6 +143,22 @@ class TenantDatabases:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._server_engine: Engine | None = None
+        self._server_lock = threading.Lock()
+
+    def close(self) -> None:
+        if self._server_engine is not None:
+            self._server_engine.dispose()
+
+    def _server_reads(self) -> Engine:
+        """A small pool on the server's maintenance database for the reads the reconciler makes per tenant
+        (a new connection per read costs more than the read)."""
+        with self._server_lock:
+            if self._server_engine is None:
+                server = self.server_url
+                assert server is not None
+                self._server_engine = build_engine(server, pool_size=1, max_overflow=2)
+            return self._server_engine
 
     # --- where things are -------------------------------------------------------------------------
     @property
@@ -499,7 +515,11 @@ class TenantDatabases:
     def exists(self, tenant: TenantSpec) -> bool:
         if self.server_url is None:
             return Path(make_url(self.database_url(tenant)).database or "").exists()
-        return self.database_name(tenant) in self.managed_databases()
+        with self._server_reads().connect() as connection:
+            found = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": self.database_name(tenant)}
+            ).scalar()
+        return found is not None
 
     def state(self, tenant: TenantSpec) -> DatabaseState:
         exists = self.exists(tenant)
@@ -517,15 +537,11 @@ class TenantDatabases:
         if server is None:
             folder = self.settings.runtime_data_dir / "tenants"
             return {p.stem for p in folder.glob("*.db")} if folder.exists() else set()
-        engine = build_engine(server, pooled=False)
-        try:
-            with engine.connect() as connection:
-                rows = connection.execute(
-                    text("SELECT datname FROM pg_database WHERE starts_with(datname, :p)"), {"p": prefix}
-                )
-                return {row[0] for row in rows}
-        finally:
-            engine.dispose()
+        with self._server_reads().connect() as connection:
+            rows = connection.execute(
+                text("SELECT datname FROM pg_database WHERE starts_with(datname, :p)"), {"p": prefix}
+            )
+            return {row[0] for row in rows}
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,7 @@ class KubernetesDriver:
 
     def close(self) -> None:
         self.shared_registry.close()
+        self.databases.close()
         self.api.close()
 
     # --- where things are -------------------------------------------------------------------------

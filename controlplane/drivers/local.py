@@ -87,6 +87,7 @@ class LocalDriver:
 
     def close(self) -> None:
         self.shared_registry.close()
+        self.databases.close()
 
     # --- where things are -------------------------------------------------------------------------
     def database_name(self, tenant: TenantSpec) -> str:
