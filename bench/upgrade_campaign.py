@@ -158,6 +158,8 @@ class Bench:
                                                                         {POOL_V2: self.v2})):  # fmt: skip
             env = {"ZGW_RUNTIME_REGISTRY_URL": registry, "ZGW_RUNTIME_DATA_DIR": str(workdir / "rt"),
                    "ZGW_RUNTIME_LOG_LEVEL": "WARNING", "ZGW_RUNTIME_DB_POOL_SIZE": "1", "ZGW_RUNTIME_POOL": pool,
+                   # Two processes × open tenant pools must fit PostgreSQL's max_connections (400 here).
+                   "ZGW_RUNTIME_MAX_OPEN_TENANT_ENGINES": str(args.max_engines),
                    "ZGW_RUNTIME_POOL_ROUTES": json.dumps(routes)}  # fmt: skip
             process = ManagedProcess(
                 f"runtime-{name}",
@@ -286,6 +288,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--gate-window", type=float, default=2.0, help="seconds the error rate is measured")
     parser.add_argument("--read-interval", type=float, default=0.1, help="seconds between a client's reads")
     parser.add_argument("--irreversible", action="store_true", help="the irreversible test release (maintenance)")
+    parser.add_argument("--max-engines", type=int, default=120, help="tenant connection pools per runtime process")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="zgw-test-services-bench-"))
     workdir.chmod(0o755)

@@ -25,6 +25,8 @@ from controlplane.deps import LoginRequired
 from controlplane.jobs import routes as jobs_routes
 from controlplane.metrics import ControlPlaneCollector
 from controlplane.releases import routes as releases_routes
+from controlplane.releases.metrics import ReleasesCollector
+from controlplane.releases import routes as releases_routes
 from controlplane.tenants import plans_routes
 from controlplane.tenants import routes as tenants_routes
 from controlplane.usage import routes as usage_routes
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None, controlplane: ControlPlane | No
     app.state.controlplane = cp
     app.state.metrics_registry = CollectorRegistry(auto_describe=False)
     app.state.metrics_registry.register(ControlPlaneCollector(cp))
+    app.state.metrics_registry.register(ReleasesCollector(cp))
     app.state.metrics_registry.register(BillingCollector(cp))
     app.state.metrics_registry.register(BackupCollector(cp))
     app.state.metrics_registry.register(UsageCollector(cp))

@@ -79,6 +79,9 @@ def test_gate_failure_is_rolled_back_and_the_campaign_continues(fleet: Fleet) ->
         assert job is not None and job.status is JobStatus.FAILED and "teruggezet naar 0.1.0" in job.error
     release = fleet.world.client.get(f"/api/v1/tenants/{canary.id}/release", headers=fleet.headers()).json()
     assert release["version"] == "0.2.0-test" and release["previous_version"] == "0.1.0"
+    metrics = fleet.world.client.get("/metrics").text
+    assert 'zgwcloud_tenant_upgrades_total{status="rolled_back"} 1.0' in metrics
+    assert 'zgwcloud_release_tenants{version="0.2.0-test"} 2.0' in metrics
     history = fleet.world.client.get(f"/api/v1/tenants/{bb.id}/upgrades", headers=fleet.headers()).json()
     assert [u["status"] for u in history["results"]] == ["rolled_back"]
     assert history["results"][0]["gate"]["ready"] is True
