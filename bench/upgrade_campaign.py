@@ -39,6 +39,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from bench.onboarding import STEP_LINE
+from bench.onboarding import _summary as summary
 from controlplane.accounts.models import Role, User
 from controlplane.accounts.passwords import hash_password
 from controlplane.accounts.tokens import create_token
@@ -271,13 +272,8 @@ class Bench:
         self.postgres.stop()
 
 
-def _summary(label: str, values: list[float], unit: str = "s") -> str:
-    if not values:
-        return f"{label:<44} n=0"
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-    return (f"{label:<44} n={len(values):<4} p50={statistics.median(ordered):7.2f}{unit}  p95={p95:7.2f}{unit}  "
-            f"max={ordered[-1]:7.2f}{unit}")  # fmt: skip
+def _summary(label: str, values: list[float]) -> str:
+    return summary(label, values) if values else f"{label:<34} n=0"
 
 
 def main(argv: list[str]) -> int:
@@ -337,9 +333,9 @@ def main(argv: list[str]) -> int:
     print(f"tenants: {args.tenants} (provisioned in {provisioning:.0f} s); campaign: {campaign['status']}, "
           f"{outcome}, waves of {args.wave_size} after 1 canary")  # fmt: skip
     print(f"total campaign time: {total:.1f} s ({total / max(1, args.tenants):.2f} s per tenant)")
-    print(_summary("upgrade per tenant (job start → finish)", durations))
-    print(_summary("maintenance per tenant (503, measured by cp)", maintenance))
-    print(_summary("client: longest retried stretch per tenant", [r.longest_unavailable for r in reads]))
+    print(_summary("upgrade per tenant (start → finish)", durations))
+    print(_summary("maintenance (503) per tenant", maintenance))
+    print(_summary("client: longest retried stretch", [r.longest_unavailable for r in reads]))
     print(f"client reads during upgrades: {sum(r.reads for r in reads)} over {len(reads)} tenants, "
           f"{sum(r.retried for r in reads)} retried answers, {sum(r.failed for r in reads)} failed reads")  # fmt: skip
     print("mean seconds per upgrade step: " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))

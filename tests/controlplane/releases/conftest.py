@@ -5,7 +5,6 @@ fill tenants through the ZGW APIs, fingerprint their databases and drive a campa
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,8 +24,6 @@ from controlplane.config import Settings
 from controlplane.container import ControlPlane
 from controlplane.credentials import service as credentials
 from controlplane.credentials.schemas import CredentialCreate
-from controlplane.drivers.interfaces import TemporaryError
-from controlplane.jobs import runner
 from controlplane.jobs.models import JobKind, JobStatus
 from controlplane.releases import campaigns
 from controlplane.releases.models import Campaign, CampaignStatus, TenantUpgrade
@@ -39,6 +36,7 @@ from tenant_runtime.db.migrate import database_heads
 from tenant_runtime.main import create_app as create_runtime
 from tenant_runtime.registry.repository import TenantRegistry
 from tenant_runtime.tenants import service as runtime_tenants
+from tests.controlplane.backups.conftest import run_job
 from tests.controlplane.conftest import World, add_tenant, build_world, make_settings
 from tests.fixtures.releases import IRREVERSIBLE, REVERSIBLE
 from tests.fixtures.services import PostgresServer
@@ -46,16 +44,6 @@ from tests.tenant_runtime.live import serve
 
 POOL_V2 = "shared-v2"
 KANALEN = "/notificaties/api/v1/kanaal"
-
-
-def run_job(cp: ControlPlane, job_id: uuid.UUID, attempts: int = 60) -> JobStatus:
-    """Run a job here to its end, retrying temporary conditions like Celery would (briefly)."""
-    for _ in range(attempts):
-        try:
-            return runner.run(cp, job_id)
-        except TemporaryError as exc:
-            time.sleep(min(exc.delay, 0.2))
-    raise AssertionError(f"job {job_id} kept failing temporarily")
 
 
 @dataclass
