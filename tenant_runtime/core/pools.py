@@ -38,6 +38,9 @@ HOP_BY_HOP = frozenset(
 )  # fmt: skip
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 class Placement(Enum):
     SERVE = "serve"
     FORWARD = "forward"
@@ -87,8 +90,11 @@ class PoolRouting:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            # No connection limit beyond httpx's pool; bodies stream in both directions (documents can be large).
-            self._client = httpx.AsyncClient(timeout=httpx.Timeout(self.timeout, connect=5.0))
+            # Bodies stream in both directions (documents can be large). Idle connections are dropped well before
+            # the upstream's keep-alive timeout (uvicorn: 5 s), so a request is not sent on one it is closing.
+            self._client = httpx.AsyncClient(
+                timeout=httpx.Timeout(self.timeout, connect=5.0), limits=httpx.Limits(keepalive_expiry=2.0)
+            )
         return self._client
 
     async def forward(self, scope: Scope, receive: Receive, send: Send, tenant_pool: str) -> None:
@@ -120,9 +126,21 @@ class PoolRouting:
                     return
 
         client = self._http()
-        request = client.build_request(scope["method"], url, headers=headers, content=body())
+        method = scope["method"]
+        # A safe method's (small) body is read first, so it can be sent again once on a fresh connection when a
+        # pooled one turns out closed; other requests stream theirs and are never repeated.
+        content: bytes | AsyncIterator[bytes] = (
+            b"".join([chunk async for chunk in body()]) if method in SAFE_METHODS else body()
+        )
         try:
-            response = await client.send(request, stream=True)
+            try:
+                response = await client.send(client.build_request(method, url, headers=headers, content=content),
+                                             stream=True)  # fmt: skip
+            except (httpx.ReadError, httpx.RemoteProtocolError):
+                if method not in SAFE_METHODS:
+                    raise
+                response = await client.send(client.build_request(method, url, headers=headers, content=content),
+                                             stream=True)  # fmt: skip
         except httpx.TransportError as exc:
             log.warning("pool_forward_failed", pool=tenant_pool, upstream=upstream, error=type(exc).__name__)
             problem = Problem(
