@@ -81,6 +81,14 @@ class TenantMiddleware:
                 return
             assert tenant is not None
             placement = self.pools.placement(tenant.pool)
+            if placement is Placement.ELSEWHERE:  # maybe just moved here: the cached row may be stale, look again
+                self.registry.invalidate(slug)
+                problem, tenant = self._check(slug)
+                if problem is not None:
+                    await problem.response()(scope, receive, send)
+                    return
+                assert tenant is not None
+                placement = self.pools.placement(tenant.pool)
             if placement is Placement.FORWARD:  # another pool's process serves this tenant (runtime pools)
                 await self.pools.forward(scope, receive, send, tenant.pool)
                 return

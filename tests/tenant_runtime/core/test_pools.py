@@ -124,3 +124,19 @@ def test_an_unreachable_pool_is_a_retryable_503(tmp_path: Path) -> None:
     with serve(create_app(front)) as base:
         response = httpx.get(f"{base}/t/delft{KANALEN}")
     assert response.status_code == 503 and response.json()["code"] == "pool_unavailable"
+
+
+def test_a_tenant_just_moved_here_is_served_despite_a_cached_registry_row(tmp_path: Path) -> None:
+    registry = f"sqlite:///{tmp_path / 'registry.db'}"
+    service.migrate_registry(registry)
+    runtime = build_runtime(_settings(tmp_path, registry))
+    url = service.sqlite_tenant_url(tmp_path, "leiden")
+    service.create_tenant(runtime.registry, slug="leiden", name="Leiden", database_url=url)
+    runtime.registry.upsert(slug="leiden", name="Leiden", database_url=url, pool="shared-v1")
+    cached = _settings(tmp_path, registry, pool="shared-v2").model_copy(update={"registry_cache_seconds": 300.0})
+    with serve(create_app(cached)) as v2:
+        assert httpx.get(f"{v2}/t/leiden{KANALEN}").status_code == 503  # not its pool (and now cached so)
+        runtime.registry.upsert(slug="leiden", name="Leiden", database_url=url, pool="shared-v2")
+        moved = httpx.get(f"{v2}/t/leiden{KANALEN}")
+    runtime.close()
+    assert moved.status_code in (401, 403)  # served (no credentials), not 503 from the cached row
