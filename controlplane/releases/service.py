@@ -7,6 +7,7 @@ import re
 import uuid
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 from sqlalchemy import func, select
@@ -170,10 +171,7 @@ def _check_schema(
         return heads or []
     if heads is None:
         return sorted(known)
-    config = runtime_tenants.tenant_alembic_config("sqlite://", locations)
-    from alembic.script import ScriptDirectory
-
-    script = ScriptDirectory.from_config(config)
+    script = ScriptDirectory.from_config(runtime_tenants.tenant_alembic_config("sqlite://", locations))
     for index, head in enumerate(heads):
         try:
             script.get_revision(head)
