@@ -13,6 +13,7 @@ and puts the tenant in ``failed``: it needs an operator.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -128,7 +129,17 @@ def maintenance(ctx: StepContext) -> None:
         return
     ctx.cp.driver.register(_spec(ctx, upgrade.from_release), RuntimeStatus.MAINTENANCE)
     upgrade.maintenance_started_at = upgrade.maintenance_started_at or datetime.now(UTC)
+    _drain(ctx)
     _record(ctx, upgrade, "maintenance_started")
+
+
+def _drain(ctx: StepContext) -> None:
+    """Wait until every runtime process has seen the maintenance status (its registry cache) and the requests it
+    had already taken have ended: from now on nothing writes to the tenant's database."""
+    seconds = ctx.cp.settings.runtime_registry_cache_seconds
+    if seconds > 0:
+        ctx.report(f"onderhoud: {seconds + 1:.0f} s wachten tot elke runtime het ziet")
+        time.sleep(seconds + 1.0)
 
 
 def backup(ctx: StepContext) -> None:
@@ -227,6 +238,7 @@ def rollback_route(ctx: StepContext) -> None:
         ctx.cp.driver.register(previous, RuntimeStatus.MAINTENANCE)
         upgrade.maintenance_started_at = upgrade.maintenance_started_at or datetime.now(UTC)
         upgrade.maintenance_seconds = None  # measured again up to the end of the rollback
+        _drain(ctx)
     else:
         _serve(ctx, previous, RuntimeStatus.ACTIVE)
     _record(ctx, upgrade, "rollback_routed", pool=previous.release.pool if previous.release else None)

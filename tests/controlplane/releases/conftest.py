@@ -230,7 +230,11 @@ def plain_tracebacks() -> Iterator[None]:
 
 
 def build_fleet(tmp_path: Path, postgres_server: PostgresServer, **overrides: object) -> Iterator[Fleet]:
-    values: dict[str, object] = {"upgrade_gate_window_seconds": 0.3, "upgrade_gate_timeout_seconds": 3.0, **overrides}
+    values: dict[str, object] = {
+        "upgrade_gate_window_seconds": 0.3, "upgrade_gate_timeout_seconds": 3.0,
+        "runtime_registry_cache_seconds": 0.0,  # as the runtimes below: nothing to wait for after maintenance
+        **overrides,
+    }  # fmt: skip
     base = make_settings(tmp_path, postgres_server, **values)
     runtime = RuntimeSettings(
         environment="test", data_dir=tmp_path / "runtime", registry_url=base.runtime_registry_url,
