@@ -339,33 +339,6 @@ class Settings(BaseSettings):
         description="Same variable as the runtime's: how long its processes cache a registry row. An upgrade into "
         "maintenance waits this long (plus a second) before its backup, so no runtime still takes writes.",
     )
-    # --- releases and upgrade campaigns (controlplane.releases) -----------------------------------------
-    release_image_repository: str = Field(
-        "ghcr.io/zgw-cloud/zgw-cloud",
-        description="Image repository of a new release when none is given (`<repository>:<version>`).",
-    )
-    release_pinning_plans: list[str] = Field(
-        default_factory=list,
-        description="JSON list of plan codes whose municipality admins may pin their tenant's version themselves "
-        "(operators always may).",
-    )
-    campaign_tick_seconds: float = Field(
-        15.0, gt=0, description="How often the beat advances running upgrade campaigns (waves, windows, pauses)."
-    )
-    upgrade_gate_window_seconds: float = Field(
-        30.0, ge=0, le=3600, description="Health gate: seconds the tenant's error rate is measured after its switch."
-    )
-    upgrade_gate_max_error_rate: float = Field(
-        0.05, ge=0, le=1, description="Health gate: highest share of 5xx responses in the window that still passes."
-    )
-    upgrade_gate_timeout_seconds: float = Field(
-        120.0, gt=0, description="Health gate: how long readiness and the smoke call may take to succeed."
-    )
-    runtime_pool_routes: dict[str, str] = Field(
-        default_factory=dict,
-        description="Same variable as the runtime's: pool → base URL of that pool's runtime process. The local "
-        "driver checks a pool's readiness and reads its metrics there (no entry: the public runtime URL).",
-    )
     log_level: str = Field("INFO", description="Log level.")
     log_json: bool = Field(False, description="Log JSON lines instead of key=value console output.")
 

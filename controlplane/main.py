@@ -26,7 +26,6 @@ from controlplane.jobs import routes as jobs_routes
 from controlplane.metrics import ControlPlaneCollector
 from controlplane.releases import routes as releases_routes
 from controlplane.releases.metrics import ReleasesCollector
-from controlplane.releases import routes as releases_routes
 from controlplane.tenants import plans_routes
 from controlplane.tenants import routes as tenants_routes
 from controlplane.usage import routes as usage_routes
