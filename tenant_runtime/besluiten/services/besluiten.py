@@ -34,6 +34,7 @@ from tenant_runtime.besluiten.scopes import (
 from tenant_runtime.besluiten.services.common import Context, audit, notify, required
 from tenant_runtime.core.audit import AuditTrailEntry
 from tenant_runtime.core.auth import Client
+from tenant_runtime.core.identificatie import BESLUITEN_SEQUENCE, next_number
 from tenant_runtime.core.problems import InvalidParam, Problem, validation_problem
 from tenant_runtime.core.resolver import Resolved, ResolveError
 from tenant_runtime.core.urls import TenantUrls
@@ -186,25 +187,24 @@ def _same_reference(ctx: Context, given: str, local: Any | None, stored_url: str
 
 
 def next_identificatie(ctx: Context, organisatie: str, year: int) -> str:
-    """``BESLUIT-<year>-<10 digits>``, one more than the highest of that organisation and year."""
+    """``BESLUIT-<year>-<10 digits>``, the number from ``core/identificatie.py``."""
     prefix = f"{IDENTIFICATIE_PREFIX}-{year}-"
-    candidates = ctx.session.scalars(
-        select(Besluit.identificatie)
-        .where(
-            Besluit.verantwoordelijke_organisatie == organisatie,
-            Besluit.identificatie.like(f"{prefix}%"),
-            func.length(Besluit.identificatie) == len(prefix) + IDENTIFICATIE_DIGITS,
+
+    def highest_in_use() -> int:
+        candidates = ctx.session.scalars(
+            select(Besluit.identificatie)
+            .where(
+                Besluit.verantwoordelijke_organisatie == organisatie,
+                Besluit.identificatie.like(f"{prefix}%"),
+                func.length(Besluit.identificatie) == len(prefix) + IDENTIFICATIE_DIGITS,
+            )
+            .order_by(Besluit.identificatie.desc())
+            .limit(100)
         )
-        .order_by(Besluit.identificatie.desc())
-        .limit(100)
-    )
-    number = 0
-    for value in candidates:
-        suffix = value[len(prefix) :]
-        if suffix.isdigit():
-            number = int(suffix)
-            break
-    return f"{prefix}{number + 1:0{IDENTIFICATIE_DIGITS}d}"
+        return next((int(v[len(prefix) :]) for v in candidates if v[len(prefix) :].isdigit()), 0)
+
+    number = next_number(ctx.session, BESLUITEN_SEQUENCE, highest_in_use)
+    return f"{prefix}{number:0{IDENTIFICATIE_DIGITS}d}"
 
 
 def _insert(ctx: Context, besluit: Besluit, generate: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from tenant_runtime.catalogi.models import InformatieObjectType
 from tenant_runtime.core.audit import AuditTrailEntry
 from tenant_runtime.core.auth import Client
+from tenant_runtime.core.identificatie import DOCUMENTEN_SEQUENCE, next_number
 from tenant_runtime.core.problems import InvalidParam, Problem, validation_problem
 from tenant_runtime.core.resolver import ResolveError, Resolver
 from tenant_runtime.core.urls import TenantUrls
@@ -242,12 +244,11 @@ def generate_identificatie(session: Session, bronorganisatie: str, moment: datet
             .subquery()
         )
     )
-    number = (count or 0) + 1
-    while True:
-        candidate = f"{prefix}{number:010d}"
-        if session.scalar(_current_with(candidate, bronorganisatie).limit(1)) is None:
-            return candidate
-        number += 1
+    # The number from core/identificatie.py (SQLite: above this year's count); a client may have taken it.
+    number = next_number(session, DOCUMENTEN_SEQUENCE, lambda: count or 0)
+    while session.scalar(_current_with(f"{prefix}{number:010d}", bronorganisatie).limit(1)) is not None:
+        number = next_number(session, DOCUMENTEN_SEQUENCE, functools.partial(int, number))
+    return f"{prefix}{number:010d}"
 
 
 def check_lock(document: InformatieObject, lock: str | None) -> None:

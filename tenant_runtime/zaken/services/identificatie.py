@@ -1,6 +1,6 @@
-"""zrc-002: ``identificatie`` is unique per ``bronorganisatie``. Without one from the client, the next free
-``ZAAK-<year>-<10 digits>`` is generated; the unique constraint decides races (the insert is retried in a
-savepoint with the next number)."""
+"""zrc-002: ``identificatie`` is unique per ``bronorganisatie``. Without one from the client,
+``ZAAK-<year>-<10 digits>`` is generated (the number from ``core/identificatie.py``); should the client have used
+that identificatie itself, the unique constraint refuses it and the insert is retried in a savepoint."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tenant_runtime.core.identificatie import ZAKEN_SEQUENCE, next_number
 from tenant_runtime.logging import get_logger
 from tenant_runtime.zaken.models import Zaak
 from tenant_runtime.zaken.services.common import invalid
@@ -23,15 +24,18 @@ MAX_ATTEMPTS = 20
 
 def _next_identificatie(session: Session, bronorganisatie: str, year: int) -> str:
     prefix = f"{PREFIX}-{year}-"
-    highest = session.scalar(
-        select(func.max(Zaak.identificatie)).where(
-            Zaak.bronorganisatie == bronorganisatie,
-            Zaak.identificatie.like(f"{prefix}%"),
-            func.length(Zaak.identificatie) == len(prefix) + 10,
+
+    def highest_in_use() -> int:
+        highest = session.scalar(
+            select(func.max(Zaak.identificatie)).where(
+                Zaak.bronorganisatie == bronorganisatie,
+                Zaak.identificatie.like(f"{prefix}%"),
+                func.length(Zaak.identificatie) == len(prefix) + 10,
+            )
         )
-    )
-    number = int(highest[len(prefix) :]) + 1 if highest and highest[len(prefix) :].isdigit() else 1
-    return f"{prefix}{number:010d}"
+        return int(highest[len(prefix) :]) if highest and highest[len(prefix) :].isdigit() else 0
+
+    return f"{prefix}{next_number(session, ZAKEN_SEQUENCE, highest_in_use):010d}"
 
 
 def not_unique() -> Exception:

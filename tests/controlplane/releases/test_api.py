@@ -43,7 +43,7 @@ def test_the_package_release_and_the_catalogue(world: World) -> None:
     assert [r["version"] for r in listed["results"]] == ["0.1.0"]
     package = listed["results"][0]
     assert package["status"] == "available" and package["pool"] == "default" and package["tenants"] == 2
-    assert "zrc0002" in package["schema_heads"]
+    assert "zrc0003" in package["schema_heads"]
 
     created = _release(world, migration_paths=[str(REVERSIBLE)], notes="Nieuw")
     assert created.status_code == 201, created.text
