@@ -7,8 +7,8 @@ import sys
 
 # scenario → module with a ``main(argv) -> int``
 SCENARIOS: dict[str, str] = {
-    "billing-month-close": "bench.billing_month_close",
     "backups": "bench.backups",
+    "billing-month-close": "bench.billing_month_close",
     "documenten-transfer": "bench.documenten_transfer",
     "notificaties-delivery": "bench.notificaties_delivery",
     "zaken-api": "bench.zaken_api",

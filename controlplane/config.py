@@ -59,6 +59,13 @@ class Settings(BaseSettings):
         description="PostgreSQL server URL where the local driver creates tenant databases. "
         "Empty: one SQLite file per tenant.",
     )
+    tenant_database_prefix: str = Field(
+        "zgwt_",
+        pattern=r"^[a-z][a-z0-9]{0,14}_$",
+        description="Name prefix of the tenant databases and roles this control plane creates on the PostgreSQL "
+        "server; databases with the prefix that no tenant owns are reported as orphans (give control planes "
+        "sharing one server different prefixes).",
+    )
     # --- Kubernetes driver (ZGW_DRIVER=kubernetes) --------------------------------------------------------
     kubernetes_kubeconfig: str = Field(
         "",
@@ -144,13 +151,6 @@ class Settings(BaseSettings):
     kubernetes_request_timeout: float = Field(30.0, gt=0, description="Seconds one Kubernetes API request may take.")
     kubernetes_shared_pool: str = Field(
         "default", description="Pool of the shared runtime release that shared-tier tenants are registered in."
-    )
-    tenant_database_prefix: str = Field(
-        "zgwt_",
-        pattern=r"^[a-z][a-z0-9]{0,14}_$",
-        description="Name prefix of the tenant databases and roles this control plane creates on the PostgreSQL "
-        "server; databases with the prefix that no tenant owns are reported as orphans (give control planes "
-        "sharing one server different prefixes).",
     )
     export_dir: Path = Field(
         Path(""),

@@ -76,8 +76,8 @@ def create_app(settings: Settings | None = None, controlplane: ControlPlane | No
     app.state.metrics_registry = CollectorRegistry(auto_describe=False)
     app.state.metrics_registry.register(ControlPlaneCollector(cp))
     app.state.metrics_registry.register(ReleasesCollector(cp))
-    app.state.metrics_registry.register(BillingCollector(cp))
     app.state.metrics_registry.register(BackupCollector(cp))
+    app.state.metrics_registry.register(BillingCollector(cp))
     app.state.metrics_registry.register(UsageCollector(cp))
     install_handlers(app)
     app.add_middleware(
