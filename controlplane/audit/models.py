@@ -6,18 +6,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Uuid, event
+from sqlalchemy import JSON, BigInteger, Integer, String, Uuid, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from controlplane.accounts.models import utcnow
-from controlplane.db import Base
+from controlplane.db import Base, UtcDateTime
 
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(254))  # e-mail of the user, or "system"
     actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     actor_role: Mapped[str] = mapped_column(String(32), default="")

@@ -35,11 +35,12 @@ from controlplane.backups.models import (
     RestoreMode,
     RunStatus,
 )
-from controlplane.backups.service import aware, data_key
+from controlplane.backups.service import data_key
 from controlplane.backups.targets import build_target
 from controlplane.container import ControlPlane
 from controlplane.credentials import service as credentials
 from controlplane.credentials.models import ApiCredential
+from controlplane.db import aware
 from controlplane.drivers.databases import TenantDatabases
 from controlplane.drivers.interfaces import ClientSpec, RuntimeStatus, SecretSpec, TemporaryError, TenantSpec
 from controlplane.jobs.models import Job, JobKind
@@ -271,7 +272,7 @@ def drill_verify(ctx: StepContext) -> None:
     drill.status = RunStatus.RUNNING
     drill.started_at = drill.started_at or ctx.cp.clock.now()
     if backup.snapshot_at is not None:
-        drill.rpo_seconds = (aware(drill.started_at) - aware(backup.snapshot_at)).total_seconds()  # type: ignore[operator]
+        drill.rpo_seconds = (aware(drill.started_at) - aware(backup.snapshot_at)).total_seconds()
     ctx.session.commit()
     operations.verify_backup(_opened(ctx, backup))
     drill.checks = [{"check": "checksums", "ok": True}]
@@ -341,7 +342,7 @@ def drill_smoke(ctx: StepContext) -> None:
         raise TemporaryError(f"drill tenant not reachable: {type(exc).__name__}", delay=3) from None
     answered = ctx.cp.clock.now()
     assert drill.started_at is not None
-    drill.rto_seconds = (answered - aware(drill.started_at)).total_seconds()  # type: ignore[operator]
+    drill.rto_seconds = (answered - aware(drill.started_at)).total_seconds()
     drill.actual_counts = actual
     drill.checks = checks
     failed = [c["check"] for c in checks if not c["ok"]]

@@ -11,8 +11,9 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from controlplane.backups.models import Backup, BackupStatus, Drill, RunStatus
-from controlplane.backups.service import BACKUP_STATES, aware
+from controlplane.backups.service import BACKUP_STATES
 from controlplane.container import ControlPlane
+from controlplane.db import aware
 from controlplane.tenants.models import Tenant
 
 

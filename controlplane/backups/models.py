@@ -12,7 +12,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    DateTime,
     Enum,
     Float,
     ForeignKey,
@@ -25,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from controlplane.accounts.models import utcnow
-from controlplane.db import Base
+from controlplane.db import Base, UtcDateTime
 
 
 def _values(e: type[enum.Enum]) -> list[str]:
@@ -81,7 +80,7 @@ class BackupPolicy(Base):
     keep_weekly: Mapped[int] = mapped_column(Integer)
     keep_monthly: Mapped[int] = mapped_column(Integer)
     drills_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class TenantBackupKey(Base):
@@ -92,7 +91,7 @@ class TenantBackupKey(Base):
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
     wrapped_key: Mapped[str] = mapped_column(Text)
     platform_key_id: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Backup(Base):
@@ -119,11 +118,11 @@ class Backup(Base):
     record_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     manifest: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    snapshot_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)  # the data's moment
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    snapshot_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)  # the data's moment
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
     @property
     def duration_seconds(self) -> float | None:
@@ -146,11 +145,11 @@ class Restore(Base):
     reason: Mapped[str] = mapped_column(String(500), default="")
     record_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # counted after the restore
     error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    maintenance_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    maintenance_ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    maintenance_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    maintenance_ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
 
 class Drill(Base):
@@ -171,9 +170,9 @@ class Drill(Base):
     rpo_seconds: Mapped[float | None] = mapped_column(Float, default=None)  # age of the backup at the drill
     cleaned_up: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
 
 class Export(Base):
@@ -192,6 +191,6 @@ class Export(Base):
     documents_count: Mapped[int] = mapped_column(Integer, default=0)
     record_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

@@ -32,6 +32,7 @@ from controlplane.backups.models import (
 )
 from controlplane.backups.schemas import CloneTarget, PolicyIn
 from controlplane.container import ControlPlane
+from controlplane.db import aware
 from controlplane.drivers.interfaces import TemporaryError
 from controlplane.jobs import runner
 from controlplane.jobs import service as jobs
@@ -45,10 +46,6 @@ log = structlog.get_logger(__name__)
 
 # Tenants whose data can be backed up and exported (their database exists and is current).
 BACKUP_STATES = frozenset({TenantState.ACTIVE, TenantState.SUSPENDED})
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 # --- policies -------------------------------------------------------------------------------------

@@ -16,10 +16,10 @@ from controlplane.billing.models import (
     PeriodStatus,
     ReconciliationRun,
     SubmissionStatus,
-    utc,
 )
 from controlplane.billing.pricing import Period
 from controlplane.container import ControlPlane
+from controlplane.db import aware
 
 
 class BillingCollector(Collector):
@@ -56,7 +56,7 @@ class BillingCollector(Collector):
         yield GaugeMetricFamily(
             "zgwcloud_billing_oldest_pending_meter_event_seconds",
             "Age of the oldest meter event still waiting to be sent (0: none).",
-            value=(now - utc(oldest)).total_seconds() if oldest else 0.0,
+            value=(now - aware(oldest)).total_seconds() if oldest else 0.0,
         )
         yield GaugeMetricFamily(
             "zgwcloud_billing_last_closed_period_start",

@@ -19,8 +19,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Date,
-    DateTime,
-    Dialect,
     Enum,
     ForeignKey,
     Index,
@@ -28,7 +26,6 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     Uuid,
     event,
@@ -38,27 +35,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from controlplane.accounts.models import utcnow
-from controlplane.db import Base
+from controlplane.db import Base, UtcDateTime
 from controlplane.tenants.models import Plan, Tenant, TenantState
 
 PRICE = Numeric(14, 6)
 MONEY = Numeric(14, 2)
-
-
-def utc(moment: datetime) -> datetime:
-    """A stored moment as an aware UTC datetime (SQLite hands back naive ones)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """``DateTime(timezone=True)`` that always reads back aware UTC datetimes, on SQLite too (the embedded
-    default), so billing compares moments without caring which database it runs on."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:  # noqa: ARG002
-        return utc(value) if value is not None else None
 
 
 def _values(e: type[enum.Enum]) -> list[str]:

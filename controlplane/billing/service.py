@@ -25,7 +25,6 @@ from controlplane.billing.models import (
     ReconciliationItem,
     ReconciliationRun,
     TenantPlanChange,
-    utc,
 )
 from controlplane.billing.pricing import (
     BYTES_PER_GB,
@@ -52,6 +51,7 @@ from controlplane.billing.schemas import (
     UsageSummary,
 )
 from controlplane.container import ControlPlane
+from controlplane.db import aware
 from controlplane.tenants.models import Plan, Tenant, TenantState
 from controlplane.usage import service as usage
 from controlplane.usage.service import PeriodUsage
@@ -242,7 +242,7 @@ def _timeline(tenant: Tenant, changes: list[TenantPlanChange]) -> list[tuple[dat
         return [(c.effective_from, c.plan_id) for c in changes]
     # No history (a tenant from before billing existed): billed on its current plan while billable.
     if tenant.state in BILLABLE_STATES:
-        return [(utc(tenant.created_at), tenant.plan_id)]
+        return [(aware(tenant.created_at), tenant.plan_id)]
     return []
 
 

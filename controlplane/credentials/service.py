@@ -4,7 +4,7 @@ runtime database (its Autorisaties data) through the driver."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from controlplane.audit import service as audit
 from controlplane.container import ControlPlane
 from controlplane.credentials.models import ApiCredential, CredentialSecret, CredentialStatus
 from controlplane.credentials.schemas import CredentialCreate, CredentialUpdate
+from controlplane.db import aware
 from controlplane.drivers.interfaces import AutorisatieGrant, ClientSpec, SecretSpec, Sizing, TenantSpec
 from controlplane.releases import service as releases
 from controlplane.tenants.models import Tenant, TenantState
@@ -48,12 +49,6 @@ def spec_of(tenant: Tenant) -> TenantSpec:
     return TenantSpec(slug=tenant.slug, name=tenant.name, tier=tenant.tier.value, sizing=sizing, release=release)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    from datetime import UTC
-
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 def platform_secret(cp: ControlPlane, tenant: Tenant) -> str:
     return cp.settings.fernet().decrypt(tenant.platform_secret_encrypted.encode()).decode()
 
@@ -70,11 +65,11 @@ def platform_client(cp: ControlPlane, tenant: Tenant) -> ClientSpec:
 def client_spec(cp: ControlPlane, credential: ApiCredential) -> ClientSpec:
     now = cp.clock.now()
     fernet = cp.settings.fernet()
-    live = [s for s in credential.secrets if s.expires_at is None or _aware(s.expires_at) > now]  # type: ignore[operator]
+    live = [s for s in credential.secrets if s.expires_at is None or aware(s.expires_at) > now]
     return ClientSpec(
         client_id=credential.client_id,
         label=credential.label,
-        secrets=[SecretSpec(fernet.decrypt(s.secret_encrypted.encode()).decode(), _aware(s.expires_at)) for s in live],
+        secrets=[SecretSpec(fernet.decrypt(s.secret_encrypted.encode()).decode(), aware(s.expires_at)) for s in live],
         heeft_alle_autorisaties=credential.heeft_alle_autorisaties,
         autorisaties=[AutorisatieGrant(**a) for a in credential.autorisaties],
     )
@@ -199,7 +194,7 @@ def rotate(cp: ControlPlane, session: Session, actor: Actor, tenant: Tenant, cre
     overlap_end = now + timedelta(minutes=cp.settings.credential_overlap_minutes)
     before = _state(credential)
     for old in credential.secrets:
-        if old.expires_at is None or _aware(old.expires_at) > overlap_end:  # type: ignore[operator]
+        if old.expires_at is None or aware(old.expires_at) > overlap_end:
             old.expires_at = overlap_end
     secret = new_secret()
     credential.secrets.append(

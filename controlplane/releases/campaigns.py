@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 import structlog
@@ -18,6 +18,7 @@ from controlplane.accounts.actors import SYSTEM, Actor
 from controlplane.audit import service as audit
 from controlplane.config import Settings
 from controlplane.container import ControlPlane
+from controlplane.db import aware
 from controlplane.jobs import service as jobs
 from controlplane.jobs.models import Job, JobKind, JobStatus
 from controlplane.releases import service as releases
@@ -319,8 +320,8 @@ def _advance_locked(cp: ControlPlane, session: Session, campaign: Campaign) -> f
             return None
         advance_after_commit(cp, session, campaign.id, countdown=campaign.wave_pause_seconds)
         return float(campaign.wave_pause_seconds)
-    if campaign.next_wave_at is not None and now < _aware(campaign.next_wave_at):
-        return (_aware(campaign.next_wave_at) - now).total_seconds()
+    if campaign.next_wave_at is not None and now < aware(campaign.next_wave_at):
+        return (aware(campaign.next_wave_at) - now).total_seconds()
     pending = [u for u in upgrades if u.wave is None and u.status is UpgradeStatus.PENDING]
     chosen: list[TenantUpgrade] = []
     for upgrade in pending:
@@ -346,10 +347,6 @@ def _wave_started(session: Session, campaign: Campaign, slugs: list[str]) -> Non
         after={"wave": campaign.current_wave, "tenants": slugs},
     )  # fmt: skip
     log.info("campaign_wave_started", campaign=str(campaign.id), wave=campaign.current_wave, tenants=len(slugs))
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def running_campaigns(cp: ControlPlane) -> list[uuid.UUID]:

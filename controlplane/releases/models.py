@@ -6,11 +6,11 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from controlplane.accounts.models import utcnow
-from controlplane.db import Base
+from controlplane.db import Base, UtcDateTime
 from controlplane.drivers.interfaces import ReleaseSpec
 
 
@@ -44,9 +44,9 @@ class Release(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[ReleaseStatus] = mapped_column(_enum(ReleaseStatus), default=ReleaseStatus.DRAFT)
     created_by: Mapped[str] = mapped_column(String(254), default="")
-    available_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    available_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     def spec(self) -> ReleaseSpec:
         return ReleaseSpec(
@@ -71,8 +71,8 @@ class TenantRelease(Base):
     pinned_release_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("releases.id"), default=None)
     pinned_by: Mapped[str] = mapped_column(String(254), default="")
     pin_reason: Mapped[str] = mapped_column(String(500), default="")
-    pinned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    pinned_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     release: Mapped[Release] = relationship(foreign_keys=[release_id], lazy="joined")
     previous_release: Mapped[Release | None] = relationship(foreign_keys=[previous_release_id], lazy="joined")
@@ -109,14 +109,14 @@ class Campaign(Base):
     ignore_maintenance_windows: Mapped[bool] = mapped_column(Boolean, default=False)  # emergency override
     status: Mapped[CampaignStatus] = mapped_column(_enum(CampaignStatus), default=CampaignStatus.RUNNING, index=True)
     current_wave: Mapped[int] = mapped_column(Integer, default=0)  # 0: the canaries (when there are any)
-    next_wave_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    next_wave_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     halt_reason: Mapped[str] = mapped_column(Text, default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
     request_fingerprint: Mapped[str] = mapped_column(String(64), default="")
     created_by: Mapped[str] = mapped_column(String(254), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     release: Mapped[Release] = relationship(lazy="joined")
 
@@ -153,11 +153,11 @@ class TenantUpgrade(Base):
     failed_step: Mapped[str] = mapped_column(String(63), default="")
     detail: Mapped[str] = mapped_column(Text, default="")  # why it failed, was skipped or rolled back
     gate: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)  # what the health gate measured
-    maintenance_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    maintenance_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     maintenance_seconds: Mapped[float | None] = mapped_column(Float, default=None)  # the tenant answered 503
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     campaign: Mapped[Campaign] = relationship(lazy="joined")
     to_release: Mapped[Release] = relationship(foreign_keys=[to_release_id], lazy="joined")

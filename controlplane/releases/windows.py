@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from controlplane.db import aware
 from controlplane.tenants.models import Tenant
 
 WEEK = timedelta(days=7)
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def _opening_before(tenant: Tenant, moment: datetime) -> datetime:
     """The most recent start of the tenant's window at or before ``moment`` (the window must be set)."""
     assert tenant.maintenance_weekday is not None and tenant.maintenance_start is not None
-    moment = _aware(moment).astimezone(UTC)
+    moment = aware(moment).astimezone(UTC)
     days_back = (moment.isoweekday() - tenant.maintenance_weekday) % 7
     start = datetime.combine((moment - timedelta(days=days_back)).date(), tenant.maintenance_start, tzinfo=UTC)
     return start if start <= moment else start - WEEK
@@ -27,7 +24,7 @@ def window_open(tenant: Tenant, moment: datetime) -> bool:
     if tenant.maintenance_weekday is None or tenant.maintenance_start is None:
         return True
     start = _opening_before(tenant, moment)
-    return _aware(moment) < start + timedelta(minutes=tenant.maintenance_duration_minutes)
+    return aware(moment) < start + timedelta(minutes=tenant.maintenance_duration_minutes)
 
 
 def next_opening(tenant: Tenant, moment: datetime) -> datetime | None:
@@ -35,5 +32,5 @@ def next_opening(tenant: Tenant, moment: datetime) -> datetime | None:
     if tenant.maintenance_weekday is None or tenant.maintenance_start is None:
         return None
     if window_open(tenant, moment):
-        return _aware(moment)
+        return aware(moment)
     return _opening_before(tenant, moment) + WEEK

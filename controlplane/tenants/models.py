@@ -6,11 +6,11 @@ import enum
 import uuid
 from datetime import datetime, time
 
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, Text, Time, Uuid
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, Time, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from controlplane.accounts.models import utcnow
-from controlplane.db import Base
+from controlplane.db import Base, UtcDateTime
 
 
 class Tier(enum.StrEnum):
@@ -47,7 +47,7 @@ class HostingProvider(Base):
     code: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     contact_email: Mapped[str] = mapped_column(String(254), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Plan(Base):
@@ -68,7 +68,7 @@ class Plan(Base):
     quota_cpu: Mapped[str] = mapped_column(String(20), default="4", server_default="4")
     quota_memory: Mapped[str] = mapped_column(String(20), default="4Gi", server_default="4Gi")
     quota_pods: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Tenant(Base):
@@ -101,12 +101,12 @@ class Tenant(Base):
         Enum(Health, native_enum=False, length=16, values_callable=_values), default=Health.UNKNOWN
     )
     health_detail: Mapped[str] = mapped_column(Text, default="")
-    health_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    retention_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    health_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    retention_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     export_path: Mapped[str] = mapped_column(String(1000), default="")
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     plan: Mapped[Plan] = relationship(lazy="joined")
     provider: Mapped[HostingProvider | None] = relationship(lazy="joined")

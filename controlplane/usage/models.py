@@ -16,7 +16,6 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -29,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from controlplane.accounts.models import utcnow
-from controlplane.db import Base
+from controlplane.db import Base, UtcDateTime
 from tenant_runtime.metering.events import COMPONENTS, Meter, Operation
 
 
@@ -67,13 +66,13 @@ class UsageEntry(Base):
     component: Mapped[str] = mapped_column(String(32), default="")
     operation: Mapped[str] = mapped_column(String(8), default="")
     client_id: Mapped[str] = mapped_column(String(255), default="")
-    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # UTC start of the hour
+    hour: Mapped[datetime] = mapped_column(UtcDateTime())  # UTC start of the hour
     quantity: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(12), default=EntryKind.USAGE.value)
     corrects_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     reason: Mapped[str] = mapped_column(Text, default="")  # why a correction was made
     recorded_by: Mapped[str] = mapped_column(String(254), default="")  # runtime account or operator e-mail
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class RuntimeAccount(Base):
@@ -84,7 +83,7 @@ class RuntimeAccount(Base):
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     tenant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class LedgerIsAppendOnly(RuntimeError):

@@ -24,6 +24,7 @@ from controlplane.accounts.models import ApiToken, Role, User
 from controlplane.accounts.passwords import hash_password
 from controlplane.accounts.tokens import create_token
 from controlplane.audit import service as audit
+from controlplane.db import aware
 from controlplane.tenants.models import Tenant, TenantState, Tier
 from controlplane.usage.models import EntryKind, RuntimeAccount, UsageEntry
 from controlplane.usage.schemas import UsageEventIn
@@ -465,7 +466,7 @@ def _book(session: Session, rows: list[dict[str, Any]]) -> tuple[set[uuid.UUID],
         differing = [
             Conflict(event, repeated[event]["tenant_id"], values[-1], repeated[event]["quantity"])
             for event, *values in stored
-            if [_aware(v) if isinstance(v, datetime) else v for v in values] != [repeated[event][c] for c in IDENTITY]
+            if [aware(v) if isinstance(v, datetime) else v for v in values] != [repeated[event][c] for c in IDENTITY]
         ]
         return inserted, differing
     if dialect != "postgresql":  # pragma: no cover - we run on PostgreSQL and SQLite only
@@ -578,14 +579,10 @@ def latest_hours(session: Session) -> list[tuple[str, datetime | None]]:
         .where(Tenant.state == TenantState.ACTIVE)
         .order_by(Tenant.slug)
     )
-    return [(slug, _aware(hour)) for slug, hour in rows]
+    return [(slug, aware(hour)) for slug, hour in rows]
 
 
 def stale_tenants(session: Session, now: datetime, stale_after_hours: int) -> list[StaleTenant]:
     """Active tenants without usage for a closed hour in the last ``stale_after_hours`` hours."""
     cutoff = hour_of(now) - timedelta(hours=stale_after_hours)
     return [StaleTenant(slug, hour) for slug, hour in latest_hours(session) if hour is None or hour < cutoff]
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
