@@ -10,7 +10,7 @@ from pathlib import Path
 
 from controlplane import cli_api
 from controlplane.billing import cli as billing_cli
-from controlplane.config import Settings
+from controlplane.config import Settings, get_settings
 from tenant_runtime import cli as runtime_cli
 from tenant_runtime.db.migrate import alembic_config, upgrade
 from tenant_runtime.logging import configure_logging
@@ -49,6 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _dev_urls(host: str, port: int) -> None:
+    """``zgwcloud dev --port N``: unless configured, the public URLs follow the ports, for this process and for the
+    in-process worker (which reads the environment), so the verification calls of its jobs reach the runtime."""
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - a wildcard bind is reached locally
+    os.environ.setdefault("ZGW_PUBLIC_URL", f"http://{local}:{port}")
+    os.environ.setdefault("ZGW_RUNTIME_PUBLIC_URL", f"http://{local}:{port + 1}")
+    get_settings.cache_clear()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "runtime":  # a runtime pod has only ZGW_RUNTIME_* settings, no control-plane secrets
@@ -56,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in cli_api.COMMANDS:  # an API client: needs a URL and a token, no control-plane secrets
         default_url = os.environ.get("ZGW_PUBLIC_URL") or str(Settings.model_fields["public_url"].default)
         return cli_api.main(args, default_url)
+    if args.command == "dev":
+        _dev_urls(args.host, args.port)
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
     if args.command == "migrate":

@@ -21,9 +21,9 @@ def test_dev_command_serves_both_apps(tmp_path: Path) -> None:
         **os.environ,
         "ZGW_DATA_DIR": str(tmp_path / "cp"),
         "ZGW_RUNTIME_DATA_DIR": str(tmp_path / "rt"),
-        "ZGW_RUNTIME_PUBLIC_URL": f"http://127.0.0.1:{port + 1}",
     }
-    env.pop("ZGW_CELERY_BROKER_URL", None)
+    for name in ("ZGW_CELERY_BROKER_URL", "ZGW_PUBLIC_URL", "ZGW_RUNTIME_PUBLIC_URL"):
+        env.pop(name, None)
     process = subprocess.Popen(
         [sys.executable, "-m", "controlplane.cli", "dev", "--port", str(port)],
         env=env,
@@ -56,6 +56,7 @@ def test_dev_command_serves_both_apps(tmp_path: Path) -> None:
         assert "tenant_not_found" not in tenant.text
         assert login.status_code == 303
         assert "Gemeente Utrecht" in fleet.text and "Gemeente Groningen" in fleet.text
+        assert f"http://127.0.0.1:{port + 1}/t/utrecht" in fleet.text  # the URLs follow --port
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=30)
