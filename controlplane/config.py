@@ -121,6 +121,11 @@ class Settings(BaseSettings):
         description="Base URL the verification call uses to reach a dedicated tenant (e.g. "
         "http://zgw-runtime.{namespace}.svc through the Service); empty: the API base URL.",
     )
+    kubernetes_controlplane_url: str = Field(
+        "",
+        description="The control plane's API as dedicated runtimes reach it (they ship their usage there, each "
+        "with a token of its own runtime account); empty: their usage waits in their metering outboxes.",
+    )
     kubernetes_controlplane_namespace: str = Field(
         "zgw-system", description="Namespace of the control plane: its pods may reach dedicated runtimes."
     )

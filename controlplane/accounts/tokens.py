@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 import uuid
 from datetime import datetime
@@ -11,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from controlplane.accounts.models import ApiToken, User
+from controlplane.db import aware
 
 TOKEN_PREFIX = "zgwcp_"  # noqa: S105 - a prefix, not a secret
 
@@ -28,6 +31,32 @@ def create_token(session: Session, user: User, name: str, expires_at: datetime |
     return token, plain
 
 
+def derived_token(secret_key: str, purpose: str) -> str:
+    """A token derived from the platform's secret key for ``purpose``: a driver can put it in a tenant's Secret and
+    the control plane can register it, each without asking the other (every retry yields the same token)."""
+    digest = hmac.new(secret_key.encode(), f"api-token:{purpose}".encode(), "sha256").digest()
+    return TOKEN_PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def runtime_metering_token(secret_key: str, tenant_slug: str) -> str:
+    """The token a dedicated tenant's runtime ships its usage with (in its Secret; registered by the control plane)."""
+    return derived_token(secret_key, f"runtime-metering:{tenant_slug}")
+
+
+def ensure_token(session: Session, user: User, name: str, plain: str) -> ApiToken:
+    """Register ``plain`` as a token of ``user`` unless it is registered already (idempotent; a revoked one
+    stays revoked)."""
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
+    if token is not None:
+        if token.user_id != user.id:
+            raise ValueError("the token is registered for another user")
+        return token
+    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plain), prefix=plain[:12])
+    session.add(token)
+    session.flush()
+    return token
+
+
 def authenticate(session: Session, plain: str, now: datetime) -> User | None:
     """The active user owning a valid token, recording its use; None for unknown, revoked or expired tokens."""
     if not plain.startswith(TOKEN_PREFIX):
@@ -35,7 +64,7 @@ def authenticate(session: Session, plain: str, now: datetime) -> User | None:
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
     if token is None or token.revoked_at is not None:
         return None
-    if token.expires_at is not None and _aware(token.expires_at) <= now:
+    if token.expires_at is not None and aware(token.expires_at) <= now:
         return None
     if not token.user.is_active:
         return None
@@ -45,9 +74,3 @@ def authenticate(session: Session, plain: str, now: datetime) -> User | None:
 
 def tokens_of(session: Session, user_id: uuid.UUID) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at)))
-
-
-def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 import tenant_runtime
+from controlplane.accounts.tokens import runtime_metering_token
 from controlplane.config import Settings
 from controlplane.drivers import kubernetes_objects as objects
 from controlplane.drivers.databases import Registration, RegistryWriter, TenantDatabases, pg_name
@@ -221,6 +222,8 @@ class KubernetesDriver:
         return {
             "ZGW_RUNTIME_REGISTRY_URL": self.runtime_database_url(tenant, self.registries.url(tenant)),
             "ZGW_RUNTIME_ADMIN_TOKEN": token.hexdigest(),
+            # Registered for the tenant's runtime account by the provisioning job (usage.dedicated_runtime_account).
+            "ZGW_RUNTIME_METERING_TOKEN": runtime_metering_token(self.settings.secret_key, tenant.slug),
         }
 
     def namespace_objects(self, tenant: TenantSpec) -> list[Manifest]:

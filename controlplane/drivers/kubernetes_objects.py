@@ -211,6 +211,10 @@ def release_values(settings: Settings, tenant: TenantSpec, status: RuntimeStatus
         "migrations": {"resources": resources},
         "networkPolicy": {"ingressFrom": allowed_from, "extraIngressFrom": also_from},
     }
+    if settings.kubernetes_controlplane_url:  # usage shipping (the token is in the tenant's Secret)
+        values["config"]["meteringControlplaneUrl"] = settings.kubernetes_controlplane_url
+        # Egress is matched on the destination pod's port: the control plane API's container port "http".
+        values["networkPolicy"]["egress"] = {"controlplane": {"ports": ["http"], "peers": also_from}}
     if settings.kubernetes_base_domain:
         host = {"host": f"{tenant.slug}.{settings.kubernetes_base_domain}"}
         if settings.kubernetes_tls_secret:

@@ -18,7 +18,8 @@ from controlplane.container import ControlPlane
 from controlplane.credentials import service as credentials
 from controlplane.drivers.interfaces import RuntimeStatus
 from controlplane.jobs.models import Job, JobKind
-from controlplane.tenants.models import Health, Tenant, TenantState
+from controlplane.tenants.models import Health, Tenant, TenantState, Tier
+from controlplane.usage import service as usage
 
 log = structlog.get_logger(__name__)
 
@@ -102,6 +103,8 @@ def register_active(ctx: StepContext) -> None:
 
 
 def deploy_runtime(ctx: StepContext) -> None:
+    if ctx.tenant.tier is Tier.DEDICATED:  # its own runtime ships usage with a token of its own account
+        usage.dedicated_runtime_account(ctx.session, SYSTEM, ctx.cp.settings.secret_key, ctx.tenant)
     ctx.cp.driver.deploy_runtime(credentials.spec_of(ctx.tenant), RuntimeStatus.ACTIVE)
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from controlplane.accounts.actors import Actor
 from controlplane.accounts.models import ApiToken, Role, User
 from controlplane.accounts.passwords import hash_password
-from controlplane.accounts.tokens import create_token
+from controlplane.accounts.tokens import create_token, ensure_token, runtime_metering_token
 from controlplane.audit import service as audit
 from controlplane.db import aware
 from controlplane.tenants.models import Tenant, TenantState, Tier
@@ -547,6 +547,14 @@ def issue_runtime_token(
         after={"name": token.name, "prefix": token.prefix, "user": user.email},
     )  # fmt: skip
     return plain
+
+
+def dedicated_runtime_account(session: Session, actor: Actor, secret_key: str, tenant: Tenant) -> User:
+    """The runtime account of a dedicated tenant (``runtime-tenant-<slug>``, serving only that tenant) with the
+    token its Kubernetes driver puts in the tenant's Secret. Idempotent: every retry registers the same token."""
+    user = ensure_runtime_account(session, actor, f"tenant-{tenant.slug}", tenant)
+    ensure_token(session, user, "dedicated-runtime", runtime_metering_token(secret_key, tenant.slug))
+    return user
 
 
 def embedded_runtime_token(session: Session, actor: Actor) -> str:

@@ -153,6 +153,11 @@ def test_runtime_secret_references(helm: Helm) -> None:
         "key": "ZGW_RUNTIME_REGISTRY_URL",
     }
     assert env["ZGW_RUNTIME_ADMIN_TOKEN"]["valueFrom"]["secretKeyRef"]["optional"] is True
+    assert env["ZGW_RUNTIME_METERING_TOKEN"]["valueFrom"]["secretKeyRef"]["optional"] is True
+    assert "ZGW_RUNTIME_METERING_CONTROLPLANE_URL" not in env  # usage waits in the outboxes until configured
+    shipping = helm.template(RUNTIME_CHART, sets=["config.meteringControlplaneUrl=http://zgw.zgw-system.svc"])
+    env = env_of(container(shipping.one("Deployment", "api")))
+    assert env["ZGW_RUNTIME_METERING_CONTROLPLANE_URL"]["value"] == "http://zgw.zgw-system.svc"
     assert "optional" not in env["ZGW_RUNTIME_CELERY_BROKER_URL"]["valueFrom"]["secretKeyRef"]
     dedicated = _render(helm, RUNTIME_CHART, CI["dedicated-values"])
     for _, item in dedicated.containers():
@@ -288,6 +293,22 @@ def test_network_policy_destinations_are_configurable(helm: Helm) -> None:
     egress = next(p for p in cp.of_kind("NetworkPolicy") if p["metadata"]["name"].endswith("allow-egress"))
     rules = {tuple(port["port"] for port in rule["ports"]): rule["to"] for rule in egress["spec"]["egress"]}
     assert rules[(443, 6443)] == [{"ipBlock": {"cidr": "10.96.0.1/32"}}, {"ipBlock": {"cidr": "192.168.10.0/28"}}]
+    # dedicated runtimes (their namespaces carry the driver's tier label) may reach the API to ship usage
+    allow = next(p for p in cp.of_kind("NetworkPolicy") if p["metadata"]["name"].endswith("allow-ingress"))
+    tenants = {"namespaceSelector": {"matchLabels": {"zgw-cloud.nl/tier": "dedicated"}}}
+    assert tenants in allow["spec"]["ingress"][0]["from"]
+    # ... and a runtime's egress to the control plane is a destination of its own, by the API's port name
+    named = helm.template(
+        RUNTIME_CHART,
+        sets=[
+            "networkPolicy.egress.controlplane.ports[0]=http",
+            "networkPolicy.egress.controlplane.cidrs[0]=10.1.0.0/16",
+        ],
+    )
+    egress = next(p for p in named.of_kind("NetworkPolicy") if p["metadata"]["name"].endswith("allow-egress"))
+    assert {"to": [{"ipBlock": {"cidr": "10.1.0.0/16"}}], "ports": [{"protocol": "TCP", "port": "http"}]} in egress[
+        "spec"
+    ]["egress"]
 
 
 def test_ingress_host_per_tenant_with_tls(helm: Helm) -> None:
@@ -388,6 +409,7 @@ def test_controlplane_settings_and_ingress(helm: Helm) -> None:
         assert env["ZGW_DRIVER"]["value"] == "kubernetes"
         assert env["ZGW_PUBLIC_URL"]["value"] == "https://beheer.zgw.example.nl"
         assert env["ZGW_RUNTIME_PUBLIC_URL"]["value"] == "https://zgw.example.nl"
+        assert env["ZGW_KUBERNETES_CONTROLPLANE_URL"]["value"].endswith(".svc:80")  # its own Service by default
         for name in ("ZGW_DATABASE_URL", "ZGW_SECRET_KEY", "ZGW_ENCRYPTION_KEY", "ZGW_CELERY_BROKER_URL"):
             assert env[name]["valueFrom"]["secretKeyRef"] == {"name": "zgw-controlplane-secrets", "key": name}
     ingress = rendered.one("Ingress")["spec"]

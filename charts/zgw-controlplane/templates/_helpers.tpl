@@ -134,6 +134,8 @@ app.kubernetes.io/component: {{ .component }}
   value: {{ $k8s.runtimeDatabaseHost | quote }}
 - name: ZGW_KUBERNETES_RUNTIME_VALUES
   value: {{ toJson $k8s.runtimeValues | quote }}
+- name: ZGW_KUBERNETES_CONTROLPLANE_URL
+  value: {{ $k8s.controlplaneUrl | default (printf "http://%s.%s.svc:%v" (include "zgw-cp.fullname" .) .Release.Namespace .Values.service.port) | quote }}
 {{- end }}
 {{- $secrets := list
   (list "ZGW_DATABASE_URL" $keys.databaseUrl false)

@@ -135,6 +135,10 @@ app.kubernetes.io/component: {{ .component }}
 - name: ZGW_RUNTIME_PUBLIC_URL
   value: {{ . | quote }}
 {{- end }}
+{{- with .Values.config.meteringControlplaneUrl }}
+- name: ZGW_RUNTIME_METERING_CONTROLPLANE_URL
+  value: {{ . | quote }}
+{{- end }}
 {{- with .Values.config.externalApiRoots }}
 - name: ZGW_RUNTIME_EXTERNAL_API_ROOTS
   value: {{ toJson . | quote }}
@@ -155,6 +159,12 @@ app.kubernetes.io/component: {{ .component }}
     secretKeyRef:
       name: {{ include "zgw-runtime.secretName" . }}
       key: {{ .Values.secretKeys.adminToken }}
+      optional: true
+- name: ZGW_RUNTIME_METERING_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "zgw-runtime.secretName" . }}
+      key: {{ .Values.secretKeys.meteringToken }}
       optional: true
 {{- if .Values.worker.enabled }}
 - name: ZGW_RUNTIME_CELERY_BROKER_URL

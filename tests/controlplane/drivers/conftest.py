@@ -51,6 +51,7 @@ def kubernetes_settings(
         "kubernetes_base_domain": "zgw.test",
         "kubernetes_ingress_class": "nginx",
         "kubernetes_api_url_template": f"http://127.0.0.1:{port}",  # the RuntimeKubelet's port
+        "kubernetes_controlplane_url": "http://zgw-controlplane.zgw-system.svc:80",
         "kubernetes_ready_poll_seconds": 20.0,
         "kubernetes_request_timeout": 10.0,
         **overrides,

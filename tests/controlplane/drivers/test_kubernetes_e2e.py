@@ -23,6 +23,7 @@ from controlplane.tenants import reconcile
 from controlplane.tenants.models import Tenant, TenantState
 from tenant_runtime.autorisaties.admin import make_jwt
 from tests.controlplane.drivers.conftest import KANALEN, KubePlatform
+from tests.controlplane.usage.conftest import calls, hours_ago
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 
@@ -87,7 +88,18 @@ def test_dedicated_tenant_lifecycle(kube_platform: KubePlatform) -> None:
     spec = credentials.spec_of(_tenant(platform, tenant_id))
     role = platform.driver.databases.role_name(spec)
     assert f"//{role}:" in registry_url and registry_url.endswith("/" + platform.driver.registries.name(spec))
-    assert set(secret.data) == {"ZGW_RUNTIME_REGISTRY_URL", "ZGW_RUNTIME_ADMIN_TOKEN"}
+    assert set(secret.data) == {"ZGW_RUNTIME_REGISTRY_URL", "ZGW_RUNTIME_ADMIN_TOKEN", "ZGW_RUNTIME_METERING_TOKEN"}
+    # ... and the token of its own runtime account: the control plane takes its usage, and only its usage.
+    metering = {"Authorization": f"Bearer {base64.b64decode(secret.data['ZGW_RUNTIME_METERING_TOKEN']).decode()}"}
+    hour = hours_ago(1)
+    shipped = platform.world.client.post(
+        "/api/v1/usage/events", json={"events": [calls("utrecht", hour, "zaken", "read", 2)]}, headers=metering
+    )
+    assert shipped.status_code == 200, shipped.text
+    other = platform.world.client.post(
+        "/api/v1/usage/events", json={"events": [calls("alphen", hour, "zaken", "read", 2)]}, headers=metering
+    )
+    assert other.status_code == 403, other.text
     # The Deployment: pinned to the tenant, replicas and resources from the plan, restricted pods, Available.
     deployment = apps.read_namespaced_deployment("zgw-runtime", ns)
     assert deployment.spec.replicas == 2 and deployment.status.available_replicas == 2
@@ -95,6 +107,7 @@ def test_dedicated_tenant_lifecycle(kube_platform: KubePlatform) -> None:
     env = {e.name: e.value for e in container.env}
     assert env["ZGW_RUNTIME_PINNED_TENANT"] == "utrecht"
     assert env["ZGW_RUNTIME_PUBLIC_URL"] == platform.settings.kubernetes_api_url_template
+    assert env["ZGW_RUNTIME_METERING_CONTROLPLANE_URL"] == platform.settings.kubernetes_controlplane_url
     assert container.resources.limits == {"cpu": "1", "memory": "512Mi"}
     assert container.security_context.read_only_root_filesystem is True
     assert deployment.spec.template.spec.automount_service_account_token is False
