@@ -14,12 +14,20 @@ from pathlib import Path
 import boto3
 import pytest
 import redis
+import structlog
 from fastapi.testclient import TestClient
 
 from controlplane.config import Settings
 from tenant_runtime.config import RuntimeSettings
 from tests.fixtures.kubernetes import KubeCluster
 from tests.fixtures.services import MinioServer, PostgresServer, RedisServer, StripeMockServer
+
+# structlog's unconfigured default renders a logged exception with rich, every frame's locals included: seconds per
+# error, on a runtime's event loop too. Tests log as the processes do (tenant_runtime.logging): plain tracebacks.
+structlog.configure(
+    processors=[*structlog.get_config()["processors"][:-1],
+                structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)]
+)  # fmt: skip
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-import structlog
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
@@ -213,20 +212,6 @@ class Fleet:
     def upgrades(self, campaign_id: str) -> list[TenantUpgrade]:
         with self.session() as session:
             return list(session.query(TenantUpgrade).filter_by(campaign_id=uuid.UUID(campaign_id)))
-
-
-@pytest.fixture(autouse=True)
-def plain_tracebacks() -> Iterator[None]:
-    """structlog's unconfigured default renders a logged exception with rich, locals of every frame included:
-    seconds per error on the runtime's event loop (a failing health gate is all about such errors). These tests
-    log as the processes do (tenant_runtime.logging), with plain tracebacks."""
-    saved = structlog.get_config()
-    structlog.configure(
-        processors=[*saved["processors"][:-1],
-                    structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)]
-    )  # fmt: skip
-    yield
-    structlog.configure(**saved)
 
 
 def build_fleet(tmp_path: Path, postgres_server: PostgresServer, **overrides: object) -> Iterator[Fleet]:
