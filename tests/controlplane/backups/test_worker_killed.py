@@ -186,10 +186,11 @@ def test_worker_killed_mid_restore(killable: tuple[BackupWorld, Workers]) -> Non
     spec = TenantSpec(tenant.slug, tenant.name)
 
     def in_maintenance(job: Job) -> bool:
-        # The worker waits out the runtime's registry cache (3 s for it) right after entering maintenance.
+        # The worker waits out the runtime's registry cache (3 s for it) right after entering maintenance. The
+        # registry alone tells (observing the tenant's database would meet the restore ending its sessions).
+        registry = world.cp.driver.shared_registry  # type: ignore[attr-defined]
         return (
-            job.current_step == "enter_maintenance"
-            and world.cp.driver.observe(spec).status is RuntimeStatus.MAINTENANCE
+            job.current_step == "enter_maintenance" and registry.registration(spec).status is RuntimeStatus.MAINTENANCE
         )
 
     killed = workers.kill_when(worker, job_id, in_maintenance)
