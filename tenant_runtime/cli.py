@@ -11,10 +11,14 @@ from sqlalchemy.orm import Session
 from tenant_runtime.autorisaties import admin
 from tenant_runtime.config import RuntimeSettings
 from tenant_runtime.container import Runtime, build_runtime
+from tenant_runtime.core.auth import JWT_MAX_AGE_SECONDS
 from tenant_runtime.logging import configure_logging
 from tenant_runtime.registry.models import TenantStatus
 from tenant_runtime.registry.repository import TenantInfo
 from tenant_runtime.tenants import service
+
+# Where ``zgwcloud dev`` serves the shared runtime; the base of the printed URLs when ZGW_RUNTIME_PUBLIC_URL is unset.
+EMBEDDED_RUNTIME_URL = "http://127.0.0.1:8001"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -88,9 +92,10 @@ def run(args: argparse.Namespace) -> int:
         elif args.runtime_command == "create-tenant":
             url = args.database_url or service.sqlite_tenant_url(settings.data_dir, args.slug)
             info = service.create_tenant(runtime.registry, slug=args.slug, name=args.name, database_url=url)
-            print(f"tenant {info.slug} ready: /t/{info.slug}/ or {info.slug}.{settings.base_domain}")
+            hosted = f"{info.slug}.{settings.base_domain}"
+            print(f"tenant {info.slug} ready: {tenant_base_url(settings, info.slug)}/ (or by host name {hosted})")
         elif args.runtime_command == "create-application":
-            return _create_application(runtime, args)
+            return _create_application(runtime, settings, args)
         elif args.runtime_command == "list-tenants":
             for tenant in runtime.registry.list():
                 print(f"{tenant.slug}\t{tenant.status.value}\t{tenant.pool}\t{tenant.name}")
@@ -112,7 +117,14 @@ def _tenants_to_migrate(runtime: Runtime, settings: RuntimeSettings, pool: str) 
     return [t for t in tenants if t.pool == pool] if pool else tenants
 
 
-def _create_application(runtime: Runtime, args: argparse.Namespace) -> int:
+def tenant_base_url(settings: RuntimeSettings, slug: str) -> str:
+    """Where this runtime serves a tenant's APIs: its public URL (the embedded default's address when unset), with
+    the ``/t/<slug>`` prefix unless this process is dedicated to that tenant."""
+    root = (settings.public_url or EMBEDDED_RUNTIME_URL).rstrip("/")
+    return root if settings.pinned_tenant == slug else f"{root}/t/{slug}"
+
+
+def _create_application(runtime: Runtime, settings: RuntimeSettings, args: argparse.Namespace) -> int:
     tenant = runtime.registry.get(args.slug)
     if tenant is None:
         print(f"unknown tenant {args.slug}", file=sys.stderr)
@@ -127,9 +139,11 @@ def _create_application(runtime: Runtime, args: argparse.Namespace) -> int:
         )
         admin.add_credential(session, args.client_id, secret)
     token = admin.make_jwt(args.client_id, secret, user_id="cli", user_representation="zgwcloud CLI")
-    print(f"client_id: {args.client_id}\nsecret:    {secret}\nJWT:       {token}")
-    print(
-        "try:      curl -H 'Authorization: Bearer <JWT>' "
-        f"http://127.0.0.1:8001/t/{tenant.slug}/catalogi/api/v1/catalogussen"
-    )
+    base = tenant_base_url(settings, tenant.slug)
+    print(f"client_id: {args.client_id}\nsecret:    {secret}")
+    print(f"JWT:       {token}")
+    hours = JWT_MAX_AGE_SECONDS // 3600
+    print(f"           (valid {hours} hours; sign new ones with the secret: HS256, claims client_id, iss, iat)")
+    print(f"API base:  {base}")
+    print(f"try:       curl -H 'Authorization: Bearer {token}' -H 'Accept-Crs: EPSG:4326' {base}/zaken/api/v1/zaken")
     return 0
