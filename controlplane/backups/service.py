@@ -452,6 +452,23 @@ def visible_drills(actor: Actor) -> Select[Drill]:
     return statement
 
 
+def latest_drills(session: Session, actor: Actor) -> list[Drill]:
+    """Every visible tenant's latest drill (one query, a window per tenant): tenants whose latest drill failed
+    first, then the newest. An older failure is history once a later drill of that tenant succeeded."""
+    newest = func.row_number().over(partition_by=Drill.tenant_id, order_by=(Drill.created_at.desc(), Drill.id))
+    ranked = select(Drill.id.label("id"), newest.label("rank"))
+    if not actor.sees_all_tenants():
+        ranked = ranked.where(Drill.tenant_id == actor.tenant_id)
+    latest = ranked.subquery()
+    failed_first = case((Drill.status == RunStatus.FAILED, 0), else_=1)
+    statement = (
+        select(Drill)
+        .join(latest, and_(latest.c.id == Drill.id, latest.c.rank == 1))
+        .order_by(failed_first, Drill.created_at.desc())
+    )
+    return list(session.scalars(statement))
+
+
 def get_drill(session: Session, actor: Actor, drill_id: uuid.UUID) -> Drill:
     drill = session.get(Drill, drill_id)
     if drill is None or not actor.may_see_tenant(drill.tenant_id):

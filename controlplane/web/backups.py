@@ -1,6 +1,6 @@
-"""Backups in the web UI. Operator console: ``/backups`` (the fleet: failed drills first, each tenant's latest
-backup and drill, recent backups) and ``/tenants/{id}/backups`` (take a backup, restore in place or into a new
-tenant, run a drill, export). Municipality portal: ``/portal/{id}/backups`` (its backups, take one, restore in
+"""Backups in the web UI. Operator console: ``/backups`` (the fleet: each tenant's latest drill, failed ones first;
+each tenant's latest backup; recent backups) and ``/tenants/{id}/backups`` (take a backup, restore in place or into
+a new tenant, run a drill, export). Municipality portal: ``/portal/{id}/backups`` (its backups, take one, restore in
 place after typing the tenant's name, its drills, export and download). Finance sees the fleet page read-only."""
 
 from __future__ import annotations
@@ -44,10 +44,7 @@ def _own(session: Session, actor: Actor, tenant_id: uuid.UUID) -> Tenant:
 @router.get("/backups", response_class=HTMLResponse)
 def fleet_backups(request: Request, actor: WebActor, session: SessionDep) -> Response:
     _operator(actor)
-    drills = list(session.scalars(service.visible_drills(actor).limit(100)))
-    latest_drill: dict[uuid.UUID, Drill] = {}
-    for drill in drills:
-        latest_drill.setdefault(drill.tenant_id, drill)
+    drills = service.latest_drills(session, actor)
     names = {t.id: t.name for t in session.scalars(tenants.visible_tenants(actor)).unique()}
     return templates.TemplateResponse(
         request,
@@ -56,7 +53,7 @@ def fleet_backups(request: Request, actor: WebActor, session: SessionDep) -> Res
             "user": actor,
             "rows": service.fleet_overview(session),
             "drills": drills,
-            "latest_drill": latest_drill,
+            "latest_drill": {drill.tenant_id: drill for drill in drills},
             "recent": list(session.scalars(service.visible_backups(actor).limit(50))),
             "names": names,
             "busy": any(d.status.value in ("pending", "running") for d in drills),
