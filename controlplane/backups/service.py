@@ -716,19 +716,29 @@ def schedule_due_drills(cp: ControlPlane) -> list[str]:
     return started
 
 
-def fleet_overview(session: Session) -> list[dict[str, Any]]:
-    """Per tenant: the latest successful backup and the latest drill (operator console)."""
+def latest_backups(session: Session) -> dict[uuid.UUID, Backup]:
+    """Every tenant's latest successful backup, in one query (the fleet tables of the operator console)."""
     latest_ok = (
         select(Backup.tenant_id, func.max(Backup.created_at).label("at"))
         .where(Backup.status == BackupStatus.SUCCEEDED)
         .group_by(Backup.tenant_id)
         .subquery()
     )
-    rows = session.execute(
-        select(Tenant, Backup)
-        .outerjoin(latest_ok, latest_ok.c.tenant_id == Tenant.id)
-        .outerjoin(Backup, and_(Backup.tenant_id == Tenant.id, Backup.created_at == latest_ok.c.at))
-        .where(Tenant.state != TenantState.DELETED)
-        .order_by(Tenant.name)
-    ).unique()
-    return [{"tenant": t, "backup": b} for t, b in rows]
+    rows = session.scalars(
+        select(Backup).join(
+            latest_ok,
+            and_(
+                latest_ok.c.tenant_id == Backup.tenant_id,
+                latest_ok.c.at == Backup.created_at,
+                Backup.status == BackupStatus.SUCCEEDED,
+            ),
+        )
+    )
+    return {backup.tenant_id: backup for backup in rows}
+
+
+def fleet_overview(session: Session) -> list[dict[str, Any]]:
+    """Per tenant: the latest successful backup (operator console)."""
+    latest = latest_backups(session)
+    rows = session.scalars(select(Tenant).where(Tenant.state != TenantState.DELETED).order_by(Tenant.name)).unique()
+    return [{"tenant": t, "backup": latest.get(t.id)} for t in rows]

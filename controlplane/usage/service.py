@@ -69,6 +69,25 @@ def _in_period(start: datetime, end: datetime, tenant_ids: Collection[uuid.UUID]
     return conditions
 
 
+def api_call_counts(
+    session: Session, start: datetime, end: datetime, tenant_ids: Collection[uuid.UUID] | None = None
+) -> dict[uuid.UUID, dict[tuple[str, str], int]]:
+    """API calls in ``[start, end)`` per tenant and (component, operation), corrections included: one aggregate
+    query (the fleet table's "this month" and the API-calls part of ``fleet_usage``)."""
+    if tenant_ids is not None and not tenant_ids:
+        return {}
+    E = UsageEntry  # noqa: N806
+    rows = session.execute(
+        select(E.tenant_id, E.component, E.operation, func.sum(E.quantity))
+        .where(*_in_period(start, end, tenant_ids), E.meter == Meter.API_CALLS.value)
+        .group_by(E.tenant_id, E.component, E.operation)
+    )
+    counts: dict[uuid.UUID, dict[tuple[str, str], int]] = {}
+    for tenant_id, component, operation, count in rows:
+        counts.setdefault(tenant_id, {})[(component, operation)] = int(count)
+    return counts
+
+
 def fleet_usage(
     session: Session, start: datetime, end: datetime, tenant_ids: Collection[uuid.UUID] | None = None
 ) -> dict[uuid.UUID, PeriodUsage]:
@@ -89,15 +108,10 @@ def fleet_usage(
     where = _in_period(start, end, tenant_ids)
     E = UsageEntry  # noqa: N806 - a short alias keeps the aggregate queries readable
 
-    calls = session.execute(
-        select(E.tenant_id, E.component, E.operation, func.sum(E.quantity))
-        .where(*where, E.meter == Meter.API_CALLS.value)
-        .group_by(E.tenant_id, E.component, E.operation)
-    )
-    for tenant_id, component, operation, count in calls:
+    for tenant_id, calls in api_call_counts(session, start, end, tenant_ids).items():
         usage = usage_of(tenant_id)
-        usage.api_calls[(component, operation)] = int(count)
-        usage.api_calls_total += int(count)
+        usage.api_calls = calls
+        usage.api_calls_total = sum(calls.values())
 
     # Gauges: the value per hour is the sum of that hour's rows (a sample plus its corrections).
     per_hour = (

@@ -1,5 +1,6 @@
-"""Operator console: fleet table, onboarding form, tenant detail with lifecycle actions and job progress,
-audit log. Finance may look at the fleet and tenant details (read-only)."""
+"""Operator console: fleet table (status, tier, version, health, latest backup, API calls this month), onboarding
+form, tenant detail with lifecycle actions and job progress, audit log. Finance may look at the fleet and tenant
+details (read-only)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ from sqlalchemy import select
 
 from controlplane.accounts.actors import Actor
 from controlplane.audit import service as audit
+from controlplane.backups import service as backups
+from controlplane.billing.pricing import Period
 from controlplane.deps import ControlPlaneDep, SessionDep
 from controlplane.jobs.models import Job, JobKind, JobStatus
 from controlplane.tenants import service
 from controlplane.tenants.models import Plan, Tier
 from controlplane.tenants.schemas import TenantCreate
+from controlplane.usage import service as usage
 from controlplane.web.forms import CsrfChecked, WebActor, errors_of
 from controlplane.web.templating import templates
 from tenant_runtime.core.problems import Problem
@@ -33,11 +37,24 @@ def _require(actor: Actor, *, write: bool = False) -> None:
 
 
 @router.get("/fleet", response_class=HTMLResponse)
-def fleet(request: Request, actor: WebActor, session: SessionDep) -> Response:
+def fleet(request: Request, actor: WebActor, cp: ControlPlaneDep, session: SessionDep) -> Response:
     _require(actor)
     tenants = list(session.scalars(service.visible_tenants(actor)).unique())
     running = {j.tenant_id: j for j in session.scalars(select(Job).where(Job.status.in_(["queued", "running"])))}
-    return templates.TemplateResponse(request, "fleet.html", {"user": actor, "tenants": tenants, "running": running})
+    period = Period.containing(cp.clock.now())  # the billing period so far: what the finance view prices
+    calls = usage.api_call_counts(session, period.start, period.end, [t.id for t in tenants])
+    return templates.TemplateResponse(
+        request,
+        "fleet.html",
+        {
+            "user": actor,
+            "tenants": tenants,
+            "running": running,
+            "backups": backups.latest_backups(session),
+            "calls": {tenant_id: sum(counts.values()) for tenant_id, counts in calls.items()},
+            "period": period,
+        },
+    )
 
 
 def _onboard_page(request: Request, actor: Actor, session: SessionDep, values: dict[str, str],
