@@ -27,4 +27,4 @@ ENV ZGW_KUBERNETES_CHART_PATH=/opt/zgw-cloud/charts/zgw-tenant-runtime
 USER 10001
 WORKDIR /home/zgw
 EXPOSE 8000 8001
-CMD ["uvicorn", "--factory", "tenant_runtime.main:app_from_env", "--host", "0.0.0.0", "--port", "8001"]
+CMD ["uvicorn", "--factory", "tenant_runtime.main:app_from_env", "--host", "0.0.0.0", "--port", "8001", "--no-proxy-headers"]

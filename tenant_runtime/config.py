@@ -48,6 +48,12 @@ class RuntimeSettings(BaseSettings):
         description="Externally visible base URL (scheme://host[:port]) used when building resource URLs; "
         "empty: derived from the request and the X-Forwarded-* headers.",
     )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Comma-separated addresses or networks (CIDR) of the proxies whose X-Forwarded-Proto, -Host, "
+        "-Prefix and -For headers are honoured (`*`: every peer, for a runtime only the ingress can reach); from "
+        "other peers those headers are ignored. Run uvicorn with --no-proxy-headers.",
+    )
     db_pool_size: int = Field(2, ge=1, description="Connections kept open per tenant database.")
     db_max_overflow: int = Field(4, ge=0, description="Extra connections per tenant database under load.")
     db_pool_timeout: float = Field(10.0, gt=0, description="Seconds to wait for a free connection.")

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from tenant_runtime import __version__, health
 from tenant_runtime.config import RuntimeSettings, get_settings
 from tenant_runtime.container import Runtime, build_runtime
+from tenant_runtime.core.forwarded import ForwardedHeadersMiddleware
 from tenant_runtime.core.handlers import install_handlers
 from tenant_runtime.core.headers import ApiVersionMiddleware
 from tenant_runtime.core.pools import PoolRouting
@@ -77,6 +78,7 @@ def create_app(settings: RuntimeSettings | None = None, runtime: Runtime | None 
         registry=runtime.registry,
         pools=PoolRouting(settings.pool, settings.pool_routes),
     )
+    app.add_middleware(ForwardedHeadersMiddleware, trusted=settings.forwarded_allow_ips)  # outermost
     return app
 
 

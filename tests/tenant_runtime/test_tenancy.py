@@ -38,10 +38,10 @@ def settings(tmp_path: Path) -> RuntimeSettings:
     return settings
 
 
-def _client(settings: RuntimeSettings) -> TestClient:
+def _client(settings: RuntimeSettings, peer: tuple[str, int] = ("testclient", 50000)) -> TestClient:
     app = create_app(settings)
     app.include_router(probe)
-    return TestClient(app)
+    return TestClient(app, client=peer)
 
 
 def test_path_prefix_selects_tenant_and_is_kept_in_urls(settings: RuntimeSettings) -> None:
@@ -53,8 +53,13 @@ def test_path_prefix_selects_tenant_and_is_kept_in_urls(settings: RuntimeSetting
 def test_host_name_selects_tenant(settings: RuntimeSettings) -> None:
     with _client(settings) as client:
         body = client.get("/probe", headers={"Host": "groningen.zgw.test"}).json()
-        forwarded = client.get("/probe", headers={"X-Forwarded-Host": "utrecht.zgw.test"}).json()
+        untrusted = client.get(
+            "/probe", headers={"Host": "groningen.zgw.test", "X-Forwarded-Host": "utrecht.zgw.test"}
+        ).json()
+    with _client(settings, peer=("127.0.0.1", 50000)) as proxy:  # ZGW_RUNTIME_FORWARDED_ALLOW_IPS' default
+        forwarded = proxy.get("/probe", headers={"X-Forwarded-Host": "utrecht.zgw.test"}).json()
     assert body["tenant"] == "groningen"
+    assert untrusted["tenant"] == "groningen"
     assert forwarded["tenant"] == "utrecht"
 
 

@@ -111,6 +111,8 @@ app.kubernetes.io/component: {{ .component }}
   value: {{ .Values.config.logJson | quote }}
 - name: ZGW_RUNTIME_DATA_DIR
   value: /tmp/zgw-runtime
+- name: ZGW_RUNTIME_FORWARDED_ALLOW_IPS
+  value: {{ .Values.api.forwardedAllowIps | quote }}
 {{- if eq .Values.tier "dedicated" }}
 - name: ZGW_RUNTIME_PINNED_TENANT
   value: {{ .Values.tenant.slug | quote }}
