@@ -157,12 +157,11 @@ class Settings(BaseSettings):
     kubernetes_shared_pool: str = Field(
         "default", description="Pool of the shared runtime release that shared-tier tenants are registered in."
     )
-    export_dir: Path = Field(
-        Path(""),
-        description="Where final exports of deprovisioned tenants are written. Empty: `exports` in the data dir.",
-    )
     deprovision_retention_days: int = Field(
-        30, ge=0, description="Days a deprovisioned tenant's database is kept (suspended) before it is dropped."
+        30,
+        ge=0,
+        description="Days a deprovisioned tenant's data (database, documents, backups) is kept, and its final "
+        "export downloadable, before the purge deletes them.",
     )
     credential_overlap_minutes: int = Field(
         60 * 24, ge=0, description="Minutes the previous secret keeps working after a credential is rotated."
@@ -353,8 +352,6 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{(self.data_dir / 'controlplane.db').as_posix()}"
         if not self.runtime_registry_url:
             self.runtime_registry_url = f"sqlite:///{(self.runtime_data_dir / 'registry.db').as_posix()}"
-        if not str(self.export_dir) or str(self.export_dir) == ".":
-            self.export_dir = self.data_dir / "exports"
         if not str(self.backup_local_dir) or str(self.backup_local_dir) == ".":
             self.backup_local_dir = self.data_dir / "backups"
         if not str(self.backup_work_dir) or str(self.backup_work_dir) == ".":

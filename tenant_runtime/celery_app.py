@@ -24,7 +24,7 @@ from kombu.entity import Queue
 from tenant_runtime.config import RuntimeSettings, get_settings
 from tenant_runtime.container import Runtime, build_runtime
 
-TASK_MODULES = ["tenant_runtime.notificaties.tasks", "tenant_runtime.metering.tasks"]
+TASK_MODULES = ["tenant_runtime.notificaties.tasks", "tenant_runtime.metering.tasks", "tenant_runtime.documenten.tasks"]
 QUEUE = "notificaties"  # tick, dispatch (fan-out) and purge: short database work
 DELIVERY_QUEUE = "notificaties.delivery"  # one sender per abonnement: HTTP to subscribers
 PENDING_TTL_SECONDS = 30  # a de-duplication mark outlives a lost task message by at most this long

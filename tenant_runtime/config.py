@@ -151,6 +151,30 @@ class RuntimeSettings(BaseSettings):
         description="Size in bytes of a bestandsdeel when a document is uploaded in parts (the last part may be "
         "smaller); at least 5 MiB with the s3 backend (S3's minimum part size).",
     )
+    document_verify_downloads: bool = Field(
+        True,
+        description="Check every document download against the content's recorded SHA-256 while it streams; a "
+        "mismatch ends the transfer short of its Content-Length (never a silently corrupt file) and is logged.",
+    )
+    document_sweep_seconds: float = Field(
+        3600.0,
+        gt=0,
+        description="How often the content sweep runs per tenant (purge recorded orphans, remove unreferenced "
+        "objects and uploads, expire abandoned bestandsdelen uploads).",
+    )
+    document_orphan_grace_seconds: float = Field(
+        3600.0,
+        ge=60,
+        description="Age (since its last write) before the sweep removes an object or unfinished upload no "
+        "document version references; longer than any upload takes, so in-flight content is never removed.",
+    )
+    document_upload_expiry_seconds: float = Field(
+        7 * 24 * 3600.0,
+        ge=3600,
+        description="Age (since the version was registered) after which an unfinished upload in bestandsdelen is "
+        "expired: its parts are removed and the version is left without content (the lock stays; the holder "
+        "can unlock or upload again).",
+    )
     admin_token: str = Field(
         "",
         description="Platform credential (Bearer token) for the runtime's /beheer endpoints called by the "

@@ -17,6 +17,7 @@ from tenant_runtime.core.handlers import install_handlers
 from tenant_runtime.core.headers import ApiVersionMiddleware
 from tenant_runtime.core.pools import PoolRouting
 from tenant_runtime.core.tenancy import TenantMiddleware, TenantResolver
+from tenant_runtime.documenten.runner import start_sweeper
 from tenant_runtime.logging import configure_logging
 from tenant_runtime.metering.middleware import MeteringMiddleware
 from tenant_runtime.metering.runner import start_metering
@@ -50,7 +51,10 @@ def create_app(settings: RuntimeSettings | None = None, runtime: Runtime | None 
         stop_delivery = start_delivery(runtime)
         # Metering: flush the counts into the outboxes (and ship them without a broker); a last flush at stop.
         stop_metering = start_metering(runtime)
+        # Documenten content sweep: a background thread (embedded default) or the Celery beat's documenten.sweep.
+        stop_sweeper = start_sweeper(runtime)
         yield
+        await asyncio.to_thread(stop_sweeper)
         await asyncio.to_thread(stop_delivery)
         await asyncio.to_thread(stop_metering)
         runtime.close()

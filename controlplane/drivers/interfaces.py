@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Protocol
 
 
@@ -107,14 +106,6 @@ class ClientSpec:
 
 
 @dataclass(frozen=True)
-class ExportResult:
-    data_file: Path
-    index_file: Path
-    size_bytes: int
-    sha256: str
-
-
-@dataclass(frozen=True)
 class Observation:
     """The actual state of a tenant in the runtime, for the reconciler."""
 
@@ -174,10 +165,6 @@ class TenantDriver(Protocol):
         far, from its ``zgw_runtime_tenant_requests_total`` counters: the upgrade health gate's error rate is the
         difference over a window. TemporaryError while the runtime is not reachable; None when this driver cannot
         read them."""
-        ...
-
-    def export(self, tenant: TenantSpec, directory: Path, name: str, index: dict[str, object]) -> ExportResult:
-        """Write a full export of the tenant database and a JSON index describing it to ``directory``."""
         ...
 
     def unregister(self, tenant: TenantSpec) -> bool: ...

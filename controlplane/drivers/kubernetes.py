@@ -18,7 +18,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import structlog
@@ -33,7 +32,6 @@ from controlplane.drivers.databases import Registration, RegistryWriter, TenantD
 from controlplane.drivers.interfaces import (
     DEFAULT_POOL,
     ClientSpec,
-    ExportResult,
     Observation,
     PermanentError,
     ProgressReporter,
@@ -209,9 +207,6 @@ class KubernetesDriver:
         if tenant.dedicated:
             self.registries.drop(tenant)
         return self.databases.drop(tenant)
-
-    def export(self, tenant: TenantSpec, directory: Path, name: str, index: dict[str, object]) -> ExportResult:
-        return self.databases.export(tenant, directory, name, index)
 
     def managed_databases(self) -> set[str]:
         return self.databases.managed_databases()

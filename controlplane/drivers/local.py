@@ -4,7 +4,6 @@ configured) or its own SQLite file (embedded default)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import httpx
 import structlog
@@ -16,7 +15,6 @@ from controlplane.drivers.databases import DATABASE_PREFIX, RegistryWriter, Tena
 from controlplane.drivers.interfaces import (
     DEFAULT_POOL,
     ClientSpec,
-    ExportResult,
     Observation,
     PermanentError,
     ProgressReporter,
@@ -163,9 +161,6 @@ class LocalDriver:
 
     def verify(self, tenant: TenantSpec, client_id: str, secret: str) -> None:
         verify_call(tenant, self.api_base_url(tenant), client_id, secret)
-
-    def export(self, tenant: TenantSpec, directory: Path, name: str, index: dict[str, object]) -> ExportResult:
-        return self.databases.export(tenant, directory, name, index)
 
     def unregister(self, tenant: TenantSpec) -> bool:
         return self.shared_registry.unregister(tenant)

@@ -75,3 +75,16 @@ class Job(Base):
         if self.started_at is None or self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class JobRetry(Base):
+    """A ``POST /tenants/{id}/retry`` that reopened a failed job: its Idempotency-Key (per user) replays it."""
+
+    __tablename__ = "job_retries"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    request_fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    created_by: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

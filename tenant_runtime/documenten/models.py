@@ -110,6 +110,10 @@ class InformatieObjectVersie(TenantBase):
     bestandsomvang: Mapped[int | None] = mapped_column(BigInteger, default=None)
     content_key: Mapped[str] = mapped_column(String(500), default="")
     content_sha256: Mapped[str] = mapped_column(String(64), default="")
+    # Content an object store assembled from bestandsdelen has no plain SHA-256 without reading it back; it has
+    # the composite SHA-256 over parts of content_part_size bytes instead (tenant_runtime.storage.checksums).
+    content_parts_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    content_part_size: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # While uploading in bestandsdelen: the storage's multipart upload handle ("" when none is pending).
     upload_id: Mapped[str] = mapped_column(String(500), default="")
 

@@ -7,17 +7,29 @@ from typing import TYPE_CHECKING, Any
 
 from tenant_runtime.config import RuntimeSettings
 from tenant_runtime.logging import get_logger
-from tenant_runtime.storage.interfaces import ContentNotFound, ContentStorage, ContentWriter, StoredContent, StoredPart
+from tenant_runtime.storage.interfaces import (
+    ContentCorrupt,
+    ContentNotFound,
+    ContentStorage,
+    ContentWriter,
+    PendingUpload,
+    StoredContent,
+    StoredObject,
+    StoredPart,
+)
 from tenant_runtime.storage.local import LocalStorage
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 __all__ = [
+    "ContentCorrupt",
     "ContentNotFound",
     "ContentStorage",
     "ContentWriter",
+    "PendingUpload",
     "StoredContent",
+    "StoredObject",
     "StoredPart",
     "storage_for",
 ]

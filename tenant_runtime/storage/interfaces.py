@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO, Protocol, runtime_checkable
 
 READ_CHUNK_SIZE = 1024 * 1024
@@ -18,12 +19,43 @@ class ContentNotFound(Exception):
     """The key does not exist in the storage."""
 
 
+class ContentCorrupt(Exception):
+    """Stored bytes do not match the SHA-256 recorded for them (``parts``: the part numbers; empty: unknown)."""
+
+    def __init__(self, key: str, parts: Sequence[int] = ()) -> None:
+        super().__init__(f"Inhoud van {key!r} komt niet overeen met de checksum (delen: {list(parts) or '?'}).")
+        self.key = key
+        self.parts = tuple(parts)
+
+
 @dataclass(frozen=True, slots=True)
 class StoredContent:
-    """Content that is complete in the storage: its size in bytes and SHA-256 (hex)."""
+    """Content that is complete in the storage: its size in bytes and SHA-256 (hex).
+
+    ``part_size`` 0: the plain SHA-256 of the bytes; otherwise the composite SHA-256 over parts of ``part_size``
+    bytes (``tenant_runtime.storage.checksums``)."""
 
     size: int
     sha256: str
+    part_size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    """A committed object in a listing: its key, size and when it was written (UTC)."""
+
+    key: str
+    size: int
+    modified: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PendingUpload:
+    """An unfinished upload (multipart, or a streaming write in progress) and when it last received bytes."""
+
+    key: str
+    upload_id: str
+    last_activity: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +102,24 @@ class ContentStorage(Protocol):
         ...
 
     def put_part(self, key: str, upload_id: str, number: int, data: BinaryIO, size: int) -> StoredPart:
-        """Store part ``number`` (1-based) of exactly ``size`` bytes read from ``data``; a re-sent part replaces it."""
+        """Store part ``number`` (1-based) of exactly ``size`` bytes read from ``data``; a re-sent part replaces it.
+        Raises ``ContentCorrupt`` when the storage received other bytes than were hashed."""
         ...
 
     def complete_parts(self, key: str, upload_id: str, parts: Sequence[StoredPart]) -> StoredContent:
-        """Assemble the parts (in ``number`` order) into ``key``."""
+        """Assemble the parts (in ``number`` order) into ``key``, checking each against its ``sha256``; raises
+        ``ContentCorrupt`` (and leaves the upload open) when stored bytes differ. Never reads the result back."""
         ...
 
     def abort_parts(self, key: str, upload_id: str) -> None:
-        """Drop an unfinished multipart upload and its parts; an unknown upload is not an error."""
+        """Drop an unfinished upload and its parts; an unknown upload is not an error."""
+        ...
+
+    def list_keys(self) -> Iterator[StoredObject]:
+        """Every committed object of this tenant, fetched page by page as the iterator advances."""
+        ...
+
+    def list_uploads(self, idle_since: datetime) -> Iterator[PendingUpload]:
+        """Unfinished uploads of this tenant that received no bytes since ``idle_since`` (multipart uploads and
+        interrupted streaming writes); ``abort_parts(key, upload_id)`` drops one."""
         ...

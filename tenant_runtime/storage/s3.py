@@ -3,17 +3,32 @@
 Each tenant gets its own bucket (``<bucket>-<slug>``) or its own prefix in a shared bucket. Writes stream in
 parts of ``chunk_size`` bytes (S3 multipart upload) so a document of any size needs only one part in memory;
 small documents are a single ``PutObject``.
+
+Every request that carries bytes also carries their SHA-256 (``ChecksumSHA256``), which S3 checks before it
+stores them (``BadDigest`` otherwise); multipart uploads are created with ``ChecksumAlgorithm=SHA256`` and
+completed with each part's checksum, and S3 answers with the composite checksum of the object, which must equal
+the one computed from the parts' digests (``tenant_runtime.storage.checksums``). Nothing is read back to hash it.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
-from tenant_runtime.storage.interfaces import READ_CHUNK_SIZE, ContentNotFound, StoredContent, StoredPart
+from tenant_runtime.storage.checksums import base64_to_hex, composite_sha256, hex_to_base64
+from tenant_runtime.storage.interfaces import (
+    READ_CHUNK_SIZE,
+    ContentCorrupt,
+    ContentNotFound,
+    PendingUpload,
+    StoredContent,
+    StoredObject,
+    StoredPart,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -24,9 +39,21 @@ WRITE_PART_SIZE = 8 * 1024 * 1024
 HASH_CHUNK_SIZE = 1024 * 1024
 
 
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
 def _missing(error: ClientError) -> bool:
-    code = str(error.response.get("Error", {}).get("Code", ""))
-    return code in ("NoSuchKey", "404", "NotFound", "NoSuchUpload")
+    return _code(error) in ("NoSuchKey", "404", "NotFound", "NoSuchUpload")
+
+
+def _corrupt(error: ClientError) -> bool:
+    """S3 refused bytes or parts whose checksum did not match."""
+    return _code(error) in ("BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch", "InvalidPart")
+
+
+def _sha256_b64(data: bytes) -> str:
+    return hex_to_base64(hashlib.sha256(data).hexdigest())
 
 
 class S3Writer:
@@ -54,18 +81,39 @@ class S3Writer:
 
     def _upload(self, chunk: bytes) -> None:
         if not self._upload_id:
-            self._upload_id = self._client.create_multipart_upload(Bucket=self._bucket, Key=self._key)["UploadId"]
+            self._upload_id = self._client.create_multipart_upload(
+                Bucket=self._bucket, Key=self._key, ChecksumAlgorithm="SHA256"
+            )["UploadId"]
         number = len(self._parts) + 1
-        response = self._client.upload_part(
-            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, PartNumber=number, Body=chunk
-        )
-        self._parts.append({"ETag": response["ETag"], "PartNumber": number})
+        checksum = _sha256_b64(chunk)
+        try:
+            response = self._client.upload_part(
+                Bucket=self._bucket,
+                Key=self._key,
+                UploadId=self._upload_id,
+                PartNumber=number,
+                Body=chunk,
+                ChecksumSHA256=checksum,
+            )
+        except ClientError as error:
+            if _corrupt(error):
+                raise ContentCorrupt(self._key, [number]) from error
+            raise
+        self._parts.append({"ETag": response["ETag"], "PartNumber": number, "ChecksumSHA256": checksum})
 
     def commit(self) -> StoredContent:
         assert not self._closed, "writer is closed"
         try:
             if not self._upload_id:
-                self._client.put_object(Bucket=self._bucket, Key=self._key, Body=bytes(self._buffer))
+                body = bytes(self._buffer)
+                try:
+                    self._client.put_object(
+                        Bucket=self._bucket, Key=self._key, Body=body, ChecksumSHA256=_sha256_b64(body)
+                    )
+                except ClientError as error:
+                    if _corrupt(error):
+                        raise ContentCorrupt(self._key) from error
+                    raise
             else:
                 if self._buffer:
                     self._upload(bytes(self._buffer))
@@ -139,10 +187,13 @@ class S3Storage:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
     def start_parts(self, key: str) -> str:
-        return self.client.create_multipart_upload(Bucket=self.bucket, Key=self._key(key))["UploadId"]
+        return self.client.create_multipart_upload(Bucket=self.bucket, Key=self._key(key), ChecksumAlgorithm="SHA256")[
+            "UploadId"
+        ]
 
     def put_part(self, key: str, upload_id: str, number: int, data: BinaryIO, size: int) -> StoredPart:
-        """``data`` must be seekable: it is read once for the SHA-256 and once by the upload."""
+        """``data`` must be seekable: it is read once for the SHA-256 and once by the upload, which S3 checks
+        against that SHA-256."""
         start = data.tell()
         digest = hashlib.sha256()
         remaining = size
@@ -160,28 +211,50 @@ class S3Storage:
                 PartNumber=number,
                 Body=data,
                 ContentLength=size,
+                ChecksumSHA256=hex_to_base64(digest.hexdigest()),
             )
         except ClientError as error:
             if _missing(error):
                 raise ContentNotFound(upload_id) from None
+            if _corrupt(error):
+                raise ContentCorrupt(key, [number]) from error
             raise
         return StoredPart(number, response["ETag"], size, digest.hexdigest())
 
     def complete_parts(self, key: str, upload_id: str, parts: Sequence[StoredPart]) -> StoredContent:
+        """S3 assembles the parts and checks each against the checksum it stored with it; its composite checksum
+        of the object must equal the one derived from the parts' recorded digests, and its size their sum."""
         ordered = sorted(parts, key=lambda p: p.number)
-        self.client.complete_multipart_upload(
-            Bucket=self.bucket,
-            Key=self._key(key),
-            UploadId=upload_id,
-            MultipartUpload={"Parts": [{"ETag": p.token, "PartNumber": p.number} for p in ordered]},
-        )
-        # The SHA-256 of the whole cannot be derived from the parts' digests: stream the assembled object once.
-        digest = hashlib.sha256()
-        size = 0
-        for chunk in self.read(key):
-            digest.update(chunk)
-            size += len(chunk)
-        return StoredContent(size, digest.hexdigest())
+        part_size = max((p.size for p in ordered), default=0)
+        if any(p.size != part_size for p in ordered[:-1]):
+            raise ValueError("Alle delen behalve het laatste moeten even groot zijn.")
+        expected = composite_sha256(p.sha256 for p in ordered)
+        try:
+            response = self.client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=self._key(key),
+                UploadId=upload_id,
+                MultipartUpload={
+                    "Parts": [
+                        {"ETag": p.token, "PartNumber": p.number, "ChecksumSHA256": hex_to_base64(p.sha256)}
+                        for p in ordered
+                    ]
+                },
+            )
+        except ClientError as error:
+            if _missing(error):
+                raise ContentNotFound(upload_id) from None
+            if _corrupt(error):
+                raise ContentCorrupt(key) from error
+            raise
+        reported = response.get("ChecksumSHA256")
+        size = sum(p.size for p in ordered)
+        stored = self.client.head_object(Bucket=self.bucket, Key=self._key(key))["ContentLength"]
+        if (reported and base64_to_hex(reported) != expected) or stored != size:
+            # Completed, but not what was uploaded: remove it, the client uploads the parts again.
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+            raise ContentCorrupt(key)
+        return StoredContent(size, expected, part_size)
 
     def abort_parts(self, key: str, upload_id: str) -> None:
         try:
@@ -189,3 +262,32 @@ class S3Storage:
         except ClientError as error:
             if not _missing(error):
                 raise
+
+    def list_keys(self) -> Iterator[StoredObject]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
+            for item in page.get("Contents", []):
+                yield StoredObject(item["Key"][len(self.prefix) :], item["Size"], item["LastModified"])
+
+    def list_uploads(self, idle_since: datetime) -> Iterator[PendingUpload]:
+        """Multipart uploads initiated before ``idle_since`` whose newest part is older too (the parts are only
+        listed for uploads old enough to be candidates). The bucket's uploads are listed without ``Prefix`` and
+        filtered here: MinIO matches that parameter against whole object names only."""
+        paginator = self.client.get_paginator("list_multipart_uploads")
+        for page in paginator.paginate(Bucket=self.bucket):
+            for upload in page.get("Uploads", []):
+                if not upload["Key"].startswith(self.prefix) or upload["Initiated"] >= idle_since:
+                    continue
+                key, upload_id = upload["Key"], upload["UploadId"]
+                last = upload["Initiated"]
+                try:
+                    for parts in self.client.get_paginator("list_parts").paginate(
+                        Bucket=self.bucket, Key=key, UploadId=upload_id
+                    ):
+                        last = max([last, *(p["LastModified"] for p in parts.get("Parts", []))])
+                except ClientError as error:
+                    if _missing(error):  # completed or aborted meanwhile
+                        continue
+                    raise
+                if last < idle_since:
+                    yield PendingUpload(key[len(self.prefix) :], upload_id, last)

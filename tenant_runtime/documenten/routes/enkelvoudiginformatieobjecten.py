@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from tenant_runtime.core.audit import audit_entries, audit_entry, serialize_audit
-from tenant_runtime.core.deps import SessionDep, UrlsDep
+from tenant_runtime.core.deps import RuntimeDep, SessionDep, UrlsDep
 from tenant_runtime.core.pagination import paginate
 from tenant_runtime.core.problems import Problem
 from tenant_runtime.documenten import expand, filters
@@ -42,6 +42,7 @@ from tenant_runtime.documenten.schemas.enkelvoudiginformatieobjecten import (
     has_content,
     serialize_document,
 )
+from tenant_runtime.documenten.services import content
 from tenant_runtime.documenten.services import enkelvoudiginformatieobjecten as service
 from tenant_runtime.documenten.services.access import parse_uuid
 from tenant_runtime.documenten.services.context import WriteContext
@@ -146,6 +147,7 @@ async def _update(
         if received.content is not None:
             await run_in_threadpool(storage.delete, received.content.key)
         raise
+    await run_in_threadpool(service.purge_content, session, storage)  # a replaced, unfinished upload
     return serialize_document(ctx.urls, document, versie)
 
 
@@ -184,7 +186,13 @@ def document_delete(
 
 @router.get(f"{PATH}/{{uuid}}/download", response_model=None)
 def document_download(
-    request: Request, uuid: str, session: SessionDep, urls: UrlsDep, storage: StorageDep, client: Reader
+    request: Request,
+    uuid: str,
+    session: SessionDep,
+    urls: UrlsDep,
+    storage: StorageDep,
+    client: Reader,
+    runtime: RuntimeDep,
 ) -> StreamingResponse:
     only_params(request, ("versie", "registratieOp"))
     document = service.get_document(session, uuid)
@@ -198,6 +206,8 @@ def document_download(
         chunks = storage.read(versie.content_key)
     except ContentNotFound:
         raise Problem(404, "De inhoud van het document is niet gevonden.", code="not_found") from None
+    if runtime.settings.document_verify_downloads:
+        chunks = content.verified(chunks, versie, str(document.uuid))
     headers = {"Content-Length": str(versie.bestandsomvang or 0)}
     if versie.bestandsnaam:
         headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(versie.bestandsnaam)}"

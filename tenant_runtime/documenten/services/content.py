@@ -1,25 +1,37 @@
 """Document content in the content storage: keys, uploads in bestandsdelen, and removal after commit.
 
 Content is written before the database row that owns it is committed. When the write fails the content is
-deleted again; when a document is deleted its content is recorded as ``ContentOrphan`` in the deleting
-transaction and removed from the storage after the commit (``purge_orphans`` retries what a crash left).
+deleted again; when a document is deleted, or an update drops an unfinished upload, the content is recorded as
+``ContentOrphan`` in that transaction and removed from the storage right after the commit (``purge_recorded``);
+what a failed purge or a crash leaves is picked up by the periodic sweep (``services/hygiene.py``).
+
+Checksums: every version with content records how to verify it (``content_sha256``, or for content an object
+store assembled from bestandsdelen ``content_parts_sha256`` over ``content_part_size``); each part's SHA-256 is
+recorded when it arrives and checked when the parts are assembled, and downloads are verified as they stream
+(``verified``).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
 from sqlalchemy import select
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session
 
 from tenant_runtime.core.problems import InvalidParam, Problem, validation_problem
 from tenant_runtime.documenten.models import BestandsDeel, ContentOrphan, InformatieObject, InformatieObjectVersie
 from tenant_runtime.documenten.services.access import not_found, parse_uuid
 from tenant_runtime.logging import get_logger
-from tenant_runtime.storage import ContentNotFound, ContentStorage, StoredPart
+from tenant_runtime.storage import ContentCorrupt, ContentNotFound, ContentStorage, StoredContent, StoredPart
+from tenant_runtime.storage.checksums import ContentDigest
+
+ORPHANS_RECORDED = "documenten_orphans_recorded"  # session.info flag: this session recorded content orphans
+PURGE_BATCH = 1000
 
 log = get_logger(__name__)
 
@@ -49,7 +61,8 @@ def start_upload(storage: ContentStorage, versie: InformatieObjectVersie, total:
     key = new_key()
     versie.content_key = key
     versie.upload_id = storage.start_parts(key)
-    versie.content_sha256 = ""
+    versie.content_sha256 = versie.content_parts_sha256 = ""
+    versie.content_part_size = 0
     versie.bestandsomvang = total
     versie.bestandsdelen = [
         BestandsDeel(volgnummer=number, omvang=size) for number, size in enumerate(part_sizes(total, part_size), 1)
@@ -60,6 +73,23 @@ def discard_upload(storage: ContentStorage, versie: InformatieObjectVersie) -> N
     """Undo ``start_upload`` of a version that was not committed."""
     if versie.upload_id:
         storage.abort_parts(versie.content_key, versie.upload_id)
+
+
+def set_content(versie: InformatieObjectVersie, key: str, stored: StoredContent) -> None:
+    """Record complete content and how to verify it on the version."""
+    versie.content_key, versie.bestandsomvang = key, stored.size
+    if stored.part_size:
+        versie.content_sha256, versie.content_parts_sha256 = "", stored.sha256
+    else:
+        versie.content_sha256, versie.content_parts_sha256 = stored.sha256, ""
+    versie.content_part_size = stored.part_size
+
+
+def share_content(versie: InformatieObjectVersie, previous: InformatieObjectVersie) -> None:
+    """A new version without new content keeps the previous version's content (and its checksums)."""
+    versie.content_key, versie.bestandsomvang = previous.content_key, previous.bestandsomvang
+    versie.content_sha256, versie.content_parts_sha256 = previous.content_sha256, previous.content_parts_sha256
+    versie.content_part_size = previous.content_part_size
 
 
 def _lock_problem(code: str, reason: str) -> Problem:
@@ -108,9 +138,16 @@ def upload_part(
         stored = storage.put_part(versie.content_key, versie.upload_id, deel.volgnummer, data, size)
     except ContentNotFound:
         raise not_found() from None
+    except ContentCorrupt:
+        log.warning("document_part_corrupt", document=str(document.uuid), volgnummer=deel.volgnummer)
+        raise _corrupt_problem([deel.volgnummer]) from None
     # One writer at a time decides about completion: lock the version row.
     session.execute(select(InformatieObjectVersie.id).where(InformatieObjectVersie.id == versie.id).with_for_update())
-    session.refresh(deel)
+    try:
+        session.refresh(deel)
+    except InvalidRequestError:  # the upload expired meanwhile (services/hygiene.py) and took its parts along
+        session.rollback()
+        raise not_found() from None
     deel.voltooid = True
     deel.part_token = stored.token
     deel.sha256 = stored.sha256
@@ -119,35 +156,112 @@ def upload_part(
     completed = bool(versie.upload_id) and all(d.voltooid for d in versie.bestandsdelen)
     if completed:
         parts = [StoredPart(d.volgnummer, d.part_token, d.omvang, d.sha256) for d in versie.bestandsdelen]
-        content = storage.complete_parts(versie.content_key, versie.upload_id, parts)
-        versie.bestandsomvang = content.size
-        versie.content_sha256 = content.sha256
+        try:
+            content = storage.complete_parts(versie.content_key, versie.upload_id, parts)
+        except ContentCorrupt as error:
+            # Never assemble (or keep) bytes that differ from what was received: those parts are to be sent again.
+            numbers = set(error.parts) or {d.volgnummer for d in versie.bestandsdelen}
+            for each in versie.bestandsdelen:
+                if each.volgnummer in numbers:
+                    each.voltooid, each.part_token, each.sha256 = False, "", ""
+            session.commit()
+            log.error("document_upload_corrupt", document=str(document.uuid), versie=versie.versie,
+                      parts=sorted(numbers))  # fmt: skip
+            raise _corrupt_problem(sorted(numbers)) from None
+        set_content(versie, versie.content_key, content)
         versie.upload_id = ""
         log.info("document_upload_completed", document=str(document.uuid), versie=versie.versie, size=content.size)
     session.commit()
     return PartResult(deel, document, completed)
 
 
+def _corrupt_problem(numbers: list[int]) -> Problem:
+    listed = ", ".join(str(n) for n in numbers)
+    return validation_problem(
+        [
+            InvalidParam(
+                "inhoud",
+                "checksum-mismatch",
+                f"De opgeslagen inhoud van bestandsdeel {listed} komt niet overeen met de ontvangen inhoud; "
+                "upload dat deel opnieuw.",
+            )
+        ]
+    )
+
+
 def orphan_key(session: Session, key: str, upload_id: str = "") -> None:
     """Record content (or an unfinished upload) for removal once the transaction dropping it commits."""
     if key:
         session.add(ContentOrphan(content_key=key, upload_id=upload_id))
+        session.info[ORPHANS_RECORDED] = True
 
 
-def purge_orphans(session: Session, storage: ContentStorage, older_than: timedelta = timedelta(0)) -> int:
-    """Remove recorded orphans from the storage (after the commit that orphaned them); returns how many."""
+def purge_recorded(session: Session, storage: ContentStorage) -> int:
+    """After a commit: remove the orphans recorded (best effort; what fails stays for the sweep)."""
+    if not session.info.pop(ORPHANS_RECORDED, False):
+        return 0
+    try:
+        return purge_orphans(session, storage).removed
+    except Exception:  # the response is not the place to fail: the sweep retries
+        session.rollback()
+        log.warning("document_content_purge_failed", exc_info=True)
+        return 0
+
+
+@dataclass(slots=True)
+class PurgeReport:
+    removed: int = 0
+    failed: int = 0
+
+
+def purge_orphans(session: Session, storage: ContentStorage, older_than: timedelta = timedelta(0)) -> PurgeReport:
+    """Remove recorded orphans from the storage (after the commit that orphaned them), in batches until none is
+    left; an orphan the storage fails to remove stays recorded for the next purge."""
     limit = datetime.now(UTC) - older_than
-    rows = session.scalars(select(ContentOrphan).where(ContentOrphan.created_at <= limit).limit(1000)).all()
-    removed = 0
-    for row in rows:
-        try:
-            if row.upload_id:
-                storage.abort_parts(row.content_key, row.upload_id)
-            storage.delete(row.content_key)
-        except Exception:  # storage unavailable: keep the row, the next purge retries
-            log.warning("document_content_purge_failed", key=row.content_key, exc_info=True)
-            continue
-        session.delete(row)
-        removed += 1
-    session.commit()
-    return removed
+    report = PurgeReport()
+    after = 0
+    while True:
+        rows = session.scalars(
+            select(ContentOrphan)
+            .where(ContentOrphan.created_at <= limit, ContentOrphan.id > after)
+            .order_by(ContentOrphan.id)
+            .limit(PURGE_BATCH)
+        ).all()
+        for row in rows:
+            after = row.id
+            try:
+                if row.upload_id:
+                    storage.abort_parts(row.content_key, row.upload_id)
+                storage.delete(row.content_key)
+            except Exception:  # storage unavailable: keep the row, the next purge retries
+                log.warning("document_content_purge_failed", key=row.content_key, exc_info=True)
+                report.failed += 1
+                continue
+            session.delete(row)
+            report.removed += 1
+        session.commit()
+        if len(rows) < PURGE_BATCH:
+            return report
+
+
+def verified(chunks: Iterator[bytes], versie: InformatieObjectVersie, document: str) -> Iterator[bytes]:
+    """Stream ``chunks`` while checking them against the version's checksum. The last chunk is held back until
+    the check passes: a mismatch ends the stream early (short of its Content-Length, so the client sees a failed
+    transfer) and is logged, never delivered as complete."""
+    expected = versie.content_sha256 or versie.content_parts_sha256
+    if not expected:
+        yield from chunks
+        return
+    digest = ContentDigest(0 if versie.content_sha256 else versie.content_part_size)
+    held: bytes | None = None
+    for chunk in chunks:
+        digest.update(chunk)
+        if held is not None:
+            yield held
+        held = chunk
+    if digest.hexdigest() != expected or digest.size != (versie.bestandsomvang or 0):
+        log.error("document_content_corrupt", document=document, versie=versie.versie, key=versie.content_key,
+                  size=digest.size, expected_size=versie.bestandsomvang)  # fmt: skip
+        raise ContentCorrupt(versie.content_key)
+    if held is not None:
+        yield held

@@ -41,7 +41,7 @@ from tenant_runtime.documenten.scopes import (
 from tenant_runtime.documenten.services import access, content, relations
 from tenant_runtime.documenten.services.content import ReceivedContent
 from tenant_runtime.documenten.services.context import WriteContext, record
-from tenant_runtime.storage import ContentStorage
+from tenant_runtime.storage import ContentStorage, StoredContent
 
 RESOURCE = "enkelvoudiginformatieobject"
 RECEIVED_STATUSES = ("in_bewerking", "ter_vaststelling")
@@ -139,8 +139,9 @@ def list_query(client: Client, urls: TenantUrls) -> Select[Any]:
 
 
 def purge_content(session: Session, storage: ContentStorage) -> None:
-    """Remove content orphaned by committed deletes (best effort; what fails stays recorded for a later purge)."""
-    content.purge_orphans(session, storage)
+    """After a committed delete or update: remove the content it orphaned (best effort; what fails stays recorded
+    for the periodic sweep)."""
+    content.purge_recorded(session, storage)
 
 
 # --- validation ----------------------------------------------------------------------------------------------
@@ -296,7 +297,7 @@ def _apply_content(
             ctx.storage.delete(received.key)
             versie.bestandsomvang = 0
             return False
-        versie.content_key, versie.bestandsomvang, versie.content_sha256 = received.key, received.size, received.sha256
+        content.set_content(versie, received.key, StoredContent(received.size, received.sha256))
         return False
     if bestandsomvang_sent and bestandsomvang:
         unchanged = previous is not None and previous.content_key and previous.bestandsomvang == bestandsomvang
@@ -307,8 +308,8 @@ def _apply_content(
         versie.bestandsomvang = bestandsomvang
         return False
     if previous is not None:  # metadata-only change: the new version shares the previous content
-        versie.content_key, versie.bestandsomvang = previous.content_key, previous.bestandsomvang
-        versie.content_sha256, versie.upload_id = previous.content_sha256, previous.upload_id
+        content.share_content(versie, previous)
+        versie.upload_id = previous.upload_id
         if previous.upload_id:  # still uploading: the upload and its parts move along to the new version
             versie.bestandsdelen = list(previous.bestandsdelen)
             previous.content_key = previous.upload_id = ""

@@ -6,13 +6,16 @@ import hashlib
 import io
 import os
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tenant_runtime.config import RuntimeSettings
-from tenant_runtime.storage import ContentNotFound, ContentStorage, StoredPart, storage_for
+from tenant_runtime.storage import ContentCorrupt, ContentNotFound, ContentStorage, StoredPart, storage_for
+from tenant_runtime.storage.checksums import ContentDigest, composite_sha256
 from tenant_runtime.storage.interfaces import ContentStorage as ContentStorageProtocol
+from tenant_runtime.storage.s3 import S3Storage
 from tests.conftest import S3Bucket
 
 MIB = 1024 * 1024
@@ -121,8 +124,16 @@ def test_multipart_upload_out_of_order_with_resent_part(storage: ContentStorage)
     result = storage.complete_parts("big", upload_id, list(stored.values()))
     whole = b"".join(parts)
     assert result.size == len(whole)
-    assert result.sha256 == hashlib.sha256(whole).hexdigest()
+    assert result.part_size in (0, 5 * MIB)  # plain SHA-256 (assembled here) or S3's composite over the parts
+    digest = ContentDigest(result.part_size)
+    digest.update(whole)
+    assert result.sha256 == digest.hexdigest()
+    if result.part_size:
+        assert result.sha256 == composite_sha256(hashlib.sha256(p).hexdigest() for p in parts)
+    else:
+        assert result.sha256 == hashlib.sha256(whole).hexdigest()
     assert _read(storage, "big") == whole
+    assert [u.upload_id for u in storage.list_uploads(datetime.now(UTC) + timedelta(hours=1))] == []
 
 
 def test_short_part_is_refused(storage: ContentStorage) -> None:
@@ -170,3 +181,73 @@ def test_bucket_per_tenant(tmp_path: Path, request: pytest.FixtureRequest) -> No
     bucket: S3Bucket = request.getfixturevalue("s3_bucket")
     body = bucket.client().get_object(Bucket=f"{bucket.bucket}-gamma", Key="k")["Body"].read()
     assert body == b"in its own bucket"
+
+
+def _write(storage: ContentStorage, key: str, data: bytes) -> None:
+    writer = storage.writer(key)
+    writer.write(data)
+    writer.commit()
+
+
+def test_list_keys_pages_through_committed_objects_only(settings: RuntimeSettings) -> None:
+    storage, other = storage_for(settings, "alpha"), storage_for(settings, "beta")
+    before = datetime.now(UTC) - timedelta(seconds=5)
+    keys = sorted(f"{i:02x}/doc{i}" for i in range(5))
+    for key in keys:
+        _write(storage, key, key.encode())
+    _write(other, "ff/beta-only", b"beta")
+    pending = storage.writer("aa/in-flight")
+    pending.write(b"not yet")
+    upload_id = storage.start_parts("bb/parts")
+    with _part(b"part") as handle:
+        storage.put_part("bb/parts", upload_id, 1, handle, 4)
+    if isinstance(storage, S3Storage):
+        storage.client.list_objects_v2 = _paged(storage.client.list_objects_v2)  # type: ignore[method-assign]
+    listed = list(storage.list_keys())
+    assert sorted(o.key for o in listed) == keys, "neither uploads in progress nor another tenant's objects"
+    assert {o.key: o.size for o in listed} == {k: len(k) for k in keys}
+    assert all(before <= o.modified <= datetime.now(UTC) + timedelta(seconds=5) for o in listed)
+    pending.abort()
+    storage.abort_parts("bb/parts", upload_id)
+
+
+def _paged(list_objects):  # type: ignore[no-untyped-def]
+    """Force pages of two objects (the paginator follows the continuation tokens)."""
+
+    def call(**kwargs):  # type: ignore[no-untyped-def]
+        return list_objects(**{**kwargs, "MaxKeys": 2})
+
+    return call
+
+
+def test_list_uploads_finds_idle_unfinished_uploads(storage: ContentStorage) -> None:
+    upload_id = storage.start_parts("cc/abandoned")
+    with _part(b"x" * 10) as handle:
+        storage.put_part("cc/abandoned", upload_id, 1, handle, 10)
+    writer = storage.writer("dd/interrupted")
+    writer.write(os.urandom(9 * MIB))  # a streaming write that never commits (S3: one part uploaded)
+    now = datetime.now(UTC)
+    assert list(storage.list_uploads(now - timedelta(minutes=5))) == [], "recent uploads are not idle"
+    idle = {(u.key, u.upload_id) for u in storage.list_uploads(now + timedelta(minutes=5))}
+    assert ("cc/abandoned", upload_id) in idle
+    assert {key for key, _ in idle} == {"cc/abandoned", "dd/interrupted"}
+    for key, found in idle:
+        storage.abort_parts(key, found)
+    assert list(storage.list_uploads(now + timedelta(minutes=5))) == []
+    assert list(storage.list_keys()) == []
+
+
+def test_corrupt_part_is_reported_not_assembled(storage: ContentStorage) -> None:
+    parts = [os.urandom(5 * MIB), os.urandom(100)]
+    upload_id = storage.start_parts("ee/corrupt")
+    stored = []
+    for number, data in enumerate(parts, 1):
+        with _part(data) as handle:
+            stored.append(storage.put_part("ee/corrupt", upload_id, number, handle, len(data)))
+    wrong = StoredPart(2, stored[1].token, stored[1].size, hashlib.sha256(b"other bytes").hexdigest())
+    with pytest.raises(ContentCorrupt):
+        storage.complete_parts("ee/corrupt", upload_id, [stored[0], wrong])
+    assert not storage.exists("ee/corrupt")
+    result = storage.complete_parts("ee/corrupt", upload_id, stored)  # the upload stays open for a retry
+    assert _read(storage, "ee/corrupt") == b"".join(parts)
+    assert result.size == 5 * MIB + 100
