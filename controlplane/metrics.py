@@ -1,5 +1,7 @@
 """Prometheus metrics of the control plane, read from its database at scrape time, so they are right whichever
-process (API, worker) did the work: tenants by status, job counts and durations, failures."""
+process (API, worker) did the work: tenants by status, jobs by status (gauges), job failures (a counter: the
+``job.failed`` entries of the append-only audit log, one per failure, so it never goes down when a job is retried)
+and the duration histogram of succeeded jobs (kept per kind as jobs succeed, ``jobs.models.JobDurations``)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,12 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
+from controlplane.audit.models import AuditEntry
 from controlplane.container import ControlPlane
-from controlplane.jobs.models import Job, JobStatus
+from controlplane.jobs.models import DURATION_BUCKETS, Job, JobDurations, JobKind, JobStatus
 from controlplane.tenants.models import Health, Tenant, TenantState
 
-DURATION_BUCKETS = (1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0)
+JOB_FAILED = "job.failed"  # the audit action the job runner records for every failure
 
 
 class ControlPlaneCollector(Collector):
@@ -21,38 +24,46 @@ class ControlPlaneCollector(Collector):
         self.cp = cp
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily | HistogramMetricFamily]:
+        failed_kind = AuditEntry.after["kind"].as_string()
         with self.cp.sessions() as session:
             by_state = dict(session.execute(select(Tenant.state, func.count()).group_by(Tenant.state)).all())
             drift = session.scalar(select(func.count()).where(Tenant.health == Health.DRIFT)) or 0
-            job_counts = session.execute(select(Job.kind, Job.status, func.count()).group_by(Job.kind, Job.status))
-            finished = session.execute(
-                select(Job.kind, Job.started_at, Job.finished_at).where(
-                    Job.status == JobStatus.SUCCEEDED, Job.started_at.is_not(None), Job.finished_at.is_not(None)
-                )
-            ).all()
-            counts = list(job_counts)
+            counts = list(session.execute(select(Job.kind, Job.status, func.count()).group_by(Job.kind, Job.status)))
+            failures: dict[str, int] = dict(
+                session.execute(
+                    select(failed_kind, func.count()).where(AuditEntry.action == JOB_FAILED).group_by(failed_kind)
+                ).all()
+            )
+            durations = list(session.scalars(select(JobDurations).order_by(JobDurations.kind)))
         tenants = GaugeMetricFamily("zgwcloud_tenants", "Tenants by lifecycle status.", labels=["status"])
         for state in TenantState:
             tenants.add_metric([state.value], by_state.get(state, 0))
         yield tenants
         yield GaugeMetricFamily("zgwcloud_tenants_drifting", "Tenants whose last reconcile found drift.", value=drift)
-        jobs = CounterMetricFamily("zgwcloud_jobs", "Jobs by kind and status.", labels=["kind", "status"])
-        failures = CounterMetricFamily("zgwcloud_job_failures", "Failed jobs by kind.", labels=["kind"])
+        jobs = GaugeMetricFamily("zgwcloud_jobs", "Jobs by kind and current status.", labels=["kind", "status"])
+        failed_now = GaugeMetricFamily(
+            "zgwcloud_jobs_failed", "Jobs failed now (not retried since) by kind.", labels=["kind"]
+        )
+        failed: dict[str, int] = {}
         for kind, status, count in counts:
             jobs.add_metric([kind.value, status.value], count)
             if status is JobStatus.FAILED:
-                failures.add_metric([kind.value], count)
+                failed[kind.value] = count
+        for job_kind in JobKind:
+            failed_now.add_metric([job_kind.value], failed.get(job_kind.value, 0))
         yield jobs
-        yield failures
+        yield failed_now
+        total = CounterMetricFamily(
+            "zgwcloud_job_failures", "Job failures by kind since the control plane exists.", labels=["kind"]
+        )  # exposed as zgwcloud_job_failures_total
+        for job_kind in JobKind:
+            total.add_metric([job_kind.value], failures.get(job_kind.value, 0))
+        yield total
         histogram = HistogramMetricFamily(
             "zgwcloud_job_duration_seconds", "Duration of succeeded jobs, first start to finish.", labels=["kind"]
         )
-        per_kind: dict[str, list[float]] = {}
-        for job_kind, started, ended in finished:
-            if started is not None and ended is not None:
-                per_kind.setdefault(job_kind.value, []).append((ended - started).total_seconds())
-        for kind_name, durations in sorted(per_kind.items()):
-            buckets = [(str(b), float(sum(1 for d in durations if d <= b))) for b in DURATION_BUCKETS]
-            buckets.append(("+Inf", float(len(durations))))
-            histogram.add_metric([kind_name], buckets, sum(durations))
+        for row in durations:
+            buckets = [(str(b), float(n)) for b, n in zip(DURATION_BUCKETS, row.bucket_counts(), strict=True)]
+            buckets.append(("+Inf", float(row.count)))
+            histogram.add_metric([row.kind], buckets, row.sum_seconds)
         yield histogram

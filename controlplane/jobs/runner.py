@@ -122,6 +122,8 @@ def _run_locked(cp: ControlPlane, job_id: uuid.UUID) -> JobStatus:
         job.detail = ""
         job.error = ""
         job.finished_at = cp.clock.now()
+        if job.duration_seconds is not None:
+            service.record_duration(session, job.kind, job.duration_seconds)
         session.commit()
         log.info("job_succeeded", job=str(job_id), kind=job.kind.value, duration_s=job.duration_seconds)
         return JobStatus.SUCCEEDED

@@ -12,11 +12,12 @@ from typing import TypeVar
 
 import structlog
 from sqlalchemy import Engine, event, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from controlplane.accounts.actors import Actor
 from controlplane.container import ControlPlane
-from controlplane.jobs.models import Job, JobKind, JobStatus
+from controlplane.jobs.models import DURATION_BUCKETS, Job, JobDurations, JobKind, JobStatus
 from tenant_runtime.core.problems import Problem
 
 log = structlog.get_logger(__name__)
@@ -123,3 +124,16 @@ def job_lock(engine: Engine, job_id: uuid.UUID) -> Iterator[bool]:
         finally:
             if got:
                 connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+
+
+def record_duration(session: Session, kind: JobKind, seconds: float) -> None:
+    """Add a succeeded job to its kind's duration histogram (in the caller's transaction, the row locked: workers
+    finishing jobs of the same kind at once each add theirs)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    empty = {"kind": kind.value, "count": 0, "sum_seconds": 0.0, "buckets": [0] * len(DURATION_BUCKETS)}
+    session.execute(dialect.insert(JobDurations).values(**empty).on_conflict_do_nothing(index_elements=["kind"]))
+    row = session.get(JobDurations, kind.value, with_for_update=True, populate_existing=True)
+    assert row is not None
+    row.buckets = [n + (seconds <= bound) for n, bound in zip(row.bucket_counts(), DURATION_BUCKETS, strict=True)]
+    row.count += 1
+    row.sum_seconds += seconds

@@ -94,10 +94,7 @@ class TenantOut(BaseModel):
     api_roots: dict[str, str]
     maintenance_window: MaintenanceWindow | None
     retention_until: datetime | None
-    # The complete export written at deprovisioning (``GET /api/v1/exports/{id}``), downloadable by operators
-    # and the municipality's admin until the purge at ``retention_until``; None: none (yet, or nothing to export).
-    final_export_id: uuid.UUID | None
-    final_export_download_url: str | None
+    export_path: str
     created_at: datetime
     updated_at: datetime
 
