@@ -122,7 +122,7 @@ class Bench:
         self.settings = Settings(
             environment="test", encryption_key=BENCH_KEY, secret_key="bench-secret-key-0123456789-abcdefghij",
             data_dir=workdir / "cp", database_url=self.postgres.create_database("cp"), runtime_registry_url=registry,
-            runtime_data_dir=workdir / "rt", celery_broker_url=f"{self.redis.url}/0", export_dir=workdir / "exports",
+            runtime_data_dir=workdir / "rt", celery_broker_url=f"{self.redis.url}/0",
             driver="kubernetes", kubernetes_kubeconfig=str(self.cluster.kubeconfig), kubernetes_helm_binary=str(helm),
             kubernetes_namespace_prefix="b-", kubernetes_base_domain="zgw.bench",
             kubernetes_api_url_template=f"http://127.0.0.1:{self.port}/{{slug}}",

@@ -100,7 +100,6 @@ class Bench:
             runtime_data_dir=workdir / "rt",
             runtime_public_url=self.runtime_url,
             celery_broker_url=f"{self.redis.url}/0",
-            export_dir=workdir / "exports",
         )
         migrate_controlplane(self.settings)
         env = {

@@ -149,7 +149,6 @@ class Bench:
             runtime_public_url=self.front,
             runtime_pool_routes={POOL_V2: self.v2},
             celery_broker_url=f"{self.redis.url}/0",
-            export_dir=workdir / "exports",
             upgrade_gate_window_seconds=args.gate_window,
             upgrade_gate_timeout_seconds=60.0,
         )

@@ -19,7 +19,7 @@ from typing import IO, Any
 
 import structlog
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 import tenant_runtime
 from controlplane.backups import archive, crypto
@@ -32,6 +32,7 @@ from controlplane.drivers.interfaces import TemporaryError, TenantSpec
 from tenant_runtime.db.engines import build_engine
 from tenant_runtime.storage import ContentStorage
 from tenant_runtime.storage.local import LocalStorage
+from tenant_runtime.storage.s3 import S3Storage
 from tenant_runtime.tenants.service import tenant_alembic_config
 
 log = structlog.get_logger(__name__)
@@ -378,13 +379,56 @@ def count_records(settings: Settings, tenant: TenantSpec) -> dict[str, int]:
         engine.dispose()
 
 
+def document_keys(settings: Settings, tenant: TenantSpec) -> list[str]:
+    """Every content key the tenant database's document versions name (finished or still being uploaded);
+    [] when the database or its documents table does not exist."""
+    databases = TenantDatabases(settings)
+    try:
+        if not databases.exists(tenant):
+            return []
+    finally:
+        databases.close()
+    engine = build_engine(databases.database_url(tenant), pooled=False)
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table(VERSIONS):
+                return []
+            rows = connection.execute(
+                text(f"SELECT DISTINCT content_key FROM {VERSIONS} WHERE content_key <> ''")  # noqa: S608
+            )
+            return sorted(str(row[0]) for row in rows)
+    finally:
+        engine.dispose()
+
+
+def _sweep_s3(storage: S3Storage) -> int:
+    """Delete every object and abort every unfinished upload below the storage's prefix (all of its bucket when
+    the bucket is the tenant's own): what no document version names any more goes too."""
+    client, bucket, prefix = storage.client, storage.bucket, storage.prefix
+    for uploads in client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=prefix):
+        for upload in uploads.get("Uploads", []):
+            client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+    deleted = 0
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        batch = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if batch:  # one page holds at most 1000 keys, as many as DeleteObjects takes
+            client.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})  # type: ignore[typeddict-item]
+            deleted += len(batch)
+    return deleted
+
+
 def delete_documents(settings: Settings, tenant: TenantSpec, keys: list[str]) -> None:
-    """Remove a (scratch) tenant's document objects."""
+    """Remove a tenant's document objects (a drill's scratch tenant, or a purged tenant): the named keys, then
+    whatever else its content storage holds (its directory; its S3 prefix or bucket). Idempotent."""
     storage = content_storage(settings, tenant.slug)
-    with ThreadPoolExecutor(max_workers=settings.backup_io_threads, thread_name_prefix="scratch-delete") as pool:
+    with ThreadPoolExecutor(max_workers=settings.backup_io_threads, thread_name_prefix="documents-delete") as pool:
         list(pool.map(storage.delete, keys))
+    swept = 0
     if isinstance(storage, LocalStorage):
         shutil.rmtree(storage.root, ignore_errors=True)
+    elif isinstance(storage, S3Storage):
+        swept = _sweep_s3(storage)
+    log.info("tenant_documents_deleted", tenant=tenant.slug, documents=len(keys), swept=swept)
 
 
 # --- exports --------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from controlplane.accounts.actors import SYSTEM, Actor
 from controlplane.audit import service as audit
 from controlplane.backups import crypto, operations
+from controlplane.backups.interfaces import BackupTarget
 from controlplane.backups.models import (
     Backup,
     BackupKind,
@@ -32,7 +33,9 @@ from controlplane.backups.models import (
 )
 from controlplane.backups.schemas import CloneTarget, PolicyIn
 from controlplane.container import ControlPlane
+from controlplane.credentials import service as credentials
 from controlplane.db import aware
+from controlplane.drivers.databases import TenantDatabases
 from controlplane.drivers.interfaces import TemporaryError
 from controlplane.jobs import runner
 from controlplane.jobs import service as jobs
@@ -530,6 +533,102 @@ def download_export(cp: ControlPlane, session: Session, actor: Actor, export: Ex
     return operations.read_export(cp.settings, export.object_key, key)
 
 
+# --- deprovisioning: the final export and the purge ------------------------------------------------
+FINAL_EXPORT_BY = "system (eindexport bij opheffen)"
+
+
+def final_export_key(tenant_id: uuid.UUID) -> str:
+    return f"exports:final:{tenant_id}"
+
+
+def holds_data(cp: ControlPlane, tenant: Tenant) -> bool:
+    """Whether the tenant has a database with its schema (a tenant whose provisioning failed before that has
+    nothing to export)."""
+    databases = TenantDatabases(cp.settings)
+    try:
+        return bool(databases.schema_heads(credentials.spec_of(tenant)))
+    finally:
+        databases.close()
+
+
+def final_export(cp: ControlPlane, session: Session, tenant: Tenant) -> Export | None:
+    """The complete export of a tenant being deprovisioned: the very export job a municipality starts (database
+    dump + documents + JSON index, encrypted into the backup target), run synchronously inside the
+    deprovisioning job. None when there is nothing to export (no database, or one that never got its schema).
+
+    Idempotent per tenant: a ready final export is returned as it is, an unfinished one resumed, a failed one
+    retried. Commits ``session``; a temporary condition raises ``TemporaryError``."""
+    key = final_export_key(tenant.id)
+    job = session.scalar(select(Job).where(Job.idempotency_key == key))
+    export = session.scalar(select(Export).where(Export.job_id == job.id)) if job is not None else None
+    if export is not None and export.status is ExportStatus.READY:
+        return export
+    if job is None or export is None:
+        if not holds_data(cp, tenant):
+            return None
+        job = _inline_job(session, JobKind.EXPORT, tenant.id, key, SYSTEM.label)
+        export = Export(tenant_id=tenant.id, job_id=job.id, requested_by=FINAL_EXPORT_BY, created_at=cp.clock.now())
+        session.add(export)
+        session.flush()
+        export.object_key = operations.export_key(tenant.id, export.id)
+        audit.record(
+            session, SYSTEM, "export.requested", target_type="export", target_id=export.id, tenant_id=tenant.id,
+            after={"job": job.id, "final": True},
+        )  # fmt: skip
+    elif job.status is JobStatus.FAILED:
+        _reopen(job)
+        export.status, export.error = ExportStatus.PENDING, ""
+    export_id = export.id
+    status = _run_inline(cp, session, job.id)
+    export = session.get(Export, export_id, populate_existing=True)
+    assert export is not None
+    if status is not JobStatus.SUCCEEDED:
+        raise BackupFailed(f"final export {export_id} failed: {export.error}")
+    return export
+
+
+def purge_copies(cp: ControlPlane, session: Session, tenant: Tenant) -> dict[str, int]:
+    """At the purge after the deprovisioning retention: delete every backup of the tenant and every export (its
+    final export too) from the backup target; the records stay, ``deleted`` / ``expired`` (audited).
+    Idempotent; waits (``TemporaryError``) while a restore or drill still reads one of its backups."""
+    from controlplane.backups.targets import build_target
+
+    target = build_target(cp.settings)
+    now = cp.clock.now()
+    backups = list(
+        session.scalars(
+            select(Backup).where(
+                Backup.tenant_id == tenant.id, Backup.status.in_([BackupStatus.SUCCEEDED, BackupStatus.FAILED])
+            )
+        )
+    )
+    ids = [b.id for b in backups]
+    reading = session.scalar(
+        select(func.count())
+        .select_from(Restore)
+        .where(Restore.backup_id.in_(ids), Restore.status.in_([RunStatus.PENDING, RunStatus.RUNNING]))
+    ) or session.scalar(
+        select(func.count())
+        .select_from(Drill)
+        .where(Drill.backup_id.in_(ids), Drill.status.in_([RunStatus.PENDING, RunStatus.RUNNING]))
+    )
+    if ids and reading:
+        raise TemporaryError(f"a restore or drill still reads a backup of {tenant.slug}", delay=60)
+    deleted = sum(_delete_backup(session, target, b, now, "backup.deleted_by_purge") for b in backups)
+    exports = list(
+        session.scalars(
+            select(Export).where(
+                Export.tenant_id == tenant.id,
+                Export.status.in_([ExportStatus.READY, ExportStatus.PENDING, ExportStatus.RUNNING]),
+            )
+        )
+    )
+    for export in exports:
+        _expire_export(target, export)
+    log.info("tenant_copies_purged", tenant=tenant.slug, backups=deleted, exports=len(exports))
+    return {"backups": deleted, "exports": len(exports)}
+
+
 # --- schedule and retention (beat) ----------------------------------------------------------------
 def _busy_tenants() -> Select[uuid.UUID]:
     return select(Job.tenant_id).where(Job.status.in_(jobs.UNFINISHED))
@@ -608,6 +707,29 @@ def retained(backups: list[Backup], policy: Policy, now: datetime) -> set[uuid.U
     return keep
 
 
+def _delete_backup(session: Session, target: BackupTarget, backup: Backup, now: datetime, action: str) -> bool:
+    """Delete a backup's objects; a succeeded backup's record becomes ``deleted`` (audited as ``action``), a failed
+    attempt's leftovers are forgotten. Returns whether a succeeded backup was deleted. Idempotent."""
+    if backup.status is BackupStatus.FAILED and backup.prefix == "":
+        return False  # nothing was written
+    target.delete_prefix(backup.prefix or operations.backup_prefix(backup.tenant_id, backup.id))
+    if backup.status is not BackupStatus.SUCCEEDED:
+        backup.prefix = ""  # the failed attempt's leftovers are gone
+        return False
+    backup.status = BackupStatus.DELETED
+    backup.deleted_at = now
+    audit.record(
+        session, SYSTEM, action, target_type="backup", target_id=backup.id, tenant_id=backup.tenant_id,
+        after={"created_at": backup.created_at},
+    )  # fmt: skip
+    return True
+
+
+def _expire_export(target: BackupTarget, export: Export) -> None:
+    target.delete(export.object_key)
+    export.status = ExportStatus.EXPIRED
+
+
 def enforce_retention(cp: ControlPlane) -> dict[str, int]:
     """Delete the succeeded backups no policy keeps (and what failed attempts left), per tenant, and every
     backup of a deleted tenant. Backups a running restore or drill reads are kept until it ends."""
@@ -646,27 +768,15 @@ def enforce_retention(cp: ControlPlane) -> dict[str, int]:
             for backup in backups:
                 if backup.id in keep or backup.id in in_use:
                     continue
-                if backup.status is BackupStatus.FAILED and backup.prefix == "":
-                    continue  # nothing was written
-                target.delete_prefix(backup.prefix or operations.backup_prefix(tenant_id, backup.id))
-                if backup.status is BackupStatus.SUCCEEDED:
-                    backup.status = BackupStatus.DELETED
-                    backup.deleted_at = now
-                    audit.record(
-                        session, SYSTEM, "backup.deleted_by_retention", target_type="backup", target_id=backup.id,
-                        tenant_id=tenant_id, after={"created_at": backup.created_at},
-                    )  # fmt: skip
+                if _delete_backup(session, target, backup, now, "backup.deleted_by_retention"):
                     deleted[tenant.slug] = deleted.get(tenant.slug, 0) + 1
-                else:
-                    backup.prefix = ""  # the failed attempt's leftovers are gone
             session.commit()
         for export in session.scalars(
             select(Export).where(
                 Export.status == ExportStatus.READY, Export.expires_at.is_not(None), Export.expires_at <= now
             )
         ):
-            target.delete(export.object_key)
-            export.status = ExportStatus.EXPIRED
+            _expire_export(target, export)
         session.commit()
     if deleted:
         log.info("backups_retention_enforced", deleted=deleted)

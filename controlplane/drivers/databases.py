@@ -6,31 +6,26 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 import shutil
 import sqlite3
 import subprocess
-import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
-import tenant_runtime
 from controlplane.config import Settings
 from controlplane.drivers.interfaces import (
     ClientSpec,
-    ExportResult,
     PermanentError,
     ReleaseSpec,
     RuntimeStatus,
@@ -139,7 +134,7 @@ class DatabaseState:
 
 
 class TenantDatabases:
-    """Create, migrate, fill (applications and secrets), export and drop tenant databases."""
+    """Create, migrate, fill (applications and secrets), snapshot, restore and drop tenant databases."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -322,38 +317,6 @@ class TenantDatabases:
         finally:
             engine.dispose()
 
-    def export(self, tenant: TenantSpec, directory: Path, name: str, index: dict[str, object]) -> ExportResult:
-        """Write a full export of the tenant database and a JSON index describing it to ``directory``."""
-        directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=directory, prefix=f".{name}-") as work:
-            with self.snapshot(tenant, Path(work)) as snap:
-                heads = snap.heads()
-                data_file = directory / (name + (".sqlite3" if snap.format == SQLITE_FORMAT else ".dump"))
-            snap.dump_file.replace(data_file)
-        digest = hashlib.sha256()
-        with data_file.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-        size = data_file.stat().st_size
-        index_file = directory / f"{name}.json"
-        document = {
-            **index,
-            "tenant": tenant.slug,
-            "name": tenant.name,
-            "format": snap.format,
-            "file": data_file.name,
-            "size_bytes": size,
-            "sha256": digest.hexdigest(),
-            "schema_revisions": sorted(heads),
-            "runtime_version": tenant_runtime.__version__,
-            "created_at": datetime.now(UTC).isoformat(),
-        }
-        temporary_index = index_file.with_name(index_file.name + ".partial")
-        temporary_index.write_text(json.dumps(document, indent=2, sort_keys=True))
-        temporary_index.replace(index_file)
-        log.info("tenant_exported", tenant=tenant.slug, file=str(data_file), size_bytes=size)
-        return ExportResult(data_file, index_file, size, digest.hexdigest())
-
     # --- snapshots, dumps and restores (backups) ---------------------------------------------------
     def sqlite_path(self, tenant: TenantSpec) -> Path:
         return Path(make_url(self.database_url(tenant)).database or "")
@@ -520,6 +483,22 @@ class TenantDatabases:
                 text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": self.database_name(tenant)}
             ).scalar()
         return found is not None
+
+    def schema_heads(self, tenant: TenantSpec) -> list[str] | None:
+        """The schema revisions the tenant database is at: None when it does not exist, [] when it was never
+        migrated (provisioning failed before its schema was made; the migration runs in one transaction)."""
+        if not self.exists(tenant):
+            return None
+        engine = build_engine(self.database_url(tenant), pooled=False)
+        try:
+            with engine.connect() as connection:
+                if not inspect(connection).has_table("alembic_version"):
+                    return []
+                return sorted(
+                    str(row[0]) for row in connection.execute(text("SELECT version_num FROM alembic_version"))
+                )
+        finally:
+            engine.dispose()
 
     def state(self, tenant: TenantSpec) -> DatabaseState:
         exists = self.exists(tenant)

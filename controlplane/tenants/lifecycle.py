@@ -156,20 +156,25 @@ def mark_active(ctx: StepContext) -> None:
 
 # --- deprovisioning -------------------------------------------------------------------------------
 def final_export(ctx: StepContext) -> None:
+    """The complete export (``backups``: database dump + documents + JSON index, encrypted in the backup target)
+    that the operator and the municipality's admin download until the purge; a tenant whose provisioning failed
+    before it had a database (or its schema) has nothing to export, which is recorded instead."""
+    from controlplane.backups import service as backups  # the backups context builds on this module
+
     tenant = ctx.tenant
-    result = ctx.cp.driver.export(
-        credentials.spec_of(tenant),
-        ctx.cp.settings.export_dir,
-        f"{tenant.slug}-final-{ctx.job.id.hex[:12]}",
-        {
-            "kind": "final-export",
-            "job": str(ctx.job.id),
-            "tenant_id": str(tenant.id),
-            "gemeentecode": tenant.gemeentecode,
-            "rsin": tenant.rsin,
-        },
-    )
-    tenant.export_path = str(result.index_file)
+    export = backups.final_export(ctx.cp, ctx.session, tenant)
+    if export is not None:
+        tenant.final_export_id = export.id
+        return
+    tenant.final_export_id = None
+    audit.record(
+        ctx.session, SYSTEM, "tenant.final_export_skipped", target_type="tenant", target_id=tenant.slug,
+        tenant_id=tenant.id, after={"job": str(ctx.job.id), "reason": NOTHING_TO_EXPORT},
+    )  # fmt: skip
+    log.info("tenant_final_export_skipped", tenant=tenant.slug, reason=NOTHING_TO_EXPORT)
+
+
+NOTHING_TO_EXPORT = "nothing to export: the tenant database was never created (or never got its schema)"
 
 
 def remove_runtime(ctx: StepContext) -> None:
@@ -179,16 +184,25 @@ def remove_runtime(ctx: StepContext) -> None:
 
 
 def schedule_purge(ctx: StepContext) -> None:
+    from controlplane.backups.models import Export
+
+    tenant = ctx.tenant
     retention = timedelta(days=ctx.cp.settings.deprovision_retention_days)
-    ctx.tenant.retention_until = ctx.cp.clock.now() + retention
+    tenant.retention_until = ctx.cp.clock.now() + retention
+    export = ctx.session.get(Export, tenant.final_export_id) if tenant.final_export_id else None
+    if export is not None:
+        export.expires_at = tenant.retention_until  # downloadable until the purge
     audit.record(
         ctx.session,
         SYSTEM,
         "tenant.retention_scheduled",
         target_type="tenant",
-        target_id=ctx.tenant.slug,
-        tenant_id=ctx.tenant.id,
-        after={"retention_until": ctx.tenant.retention_until, "export": ctx.tenant.export_path},
+        target_id=tenant.slug,
+        tenant_id=tenant.id,
+        after={
+            "retention_until": tenant.retention_until,
+            "final_export": str(export.id) if export is not None else NOTHING_TO_EXPORT,
+        },
     )
 
 
@@ -196,8 +210,28 @@ def unregister(ctx: StepContext) -> None:
     ctx.cp.driver.unregister(credentials.spec_of(ctx.tenant))
 
 
+def delete_documents(ctx: StepContext) -> None:
+    """The tenant's document objects (S3 prefix or bucket, or local content directory). Before the database is
+    dropped: its document versions name the keys; a re-run reads them again (deleting twice is harmless)."""
+    from controlplane.backups import operations
+
+    spec = credentials.spec_of(ctx.tenant)
+    operations.delete_documents(ctx.cp.settings, spec, operations.document_keys(ctx.cp.settings, spec))
+
+
 def drop_database(ctx: StepContext) -> None:
     ctx.cp.driver.drop_database(credentials.spec_of(ctx.tenant))
+
+
+def delete_copies(ctx: StepContext) -> None:
+    """Every backup and export of the tenant (the final export too): its data is gone after the retention."""
+    from controlplane.backups import service as backups
+
+    copies = backups.purge_copies(ctx.cp, ctx.session, ctx.tenant)
+    audit.record(
+        ctx.session, SYSTEM, "tenant.copies_deleted", target_type="tenant", target_id=ctx.tenant.slug,
+        tenant_id=ctx.tenant.id, after=copies,
+    )  # fmt: skip
 
 
 def mark_deleted(ctx: StepContext) -> None:
@@ -228,7 +262,13 @@ STEPS: dict[JobKind, list[tuple[str, StepFn]]] = {
         ("remove_runtime", remove_runtime),
         ("schedule_purge", schedule_purge),
     ],
-    JobKind.PURGE: [("unregister", unregister), ("drop_database", drop_database), ("mark_deleted", mark_deleted)],
+    JobKind.PURGE: [
+        ("unregister", unregister),
+        ("delete_documents", delete_documents),
+        ("drop_database", drop_database),
+        ("delete_copies", delete_copies),
+        ("mark_deleted", mark_deleted),
+    ],
 }
 
 # The tenant state while a job of this kind runs (None: unchanged until its last step).

@@ -103,7 +103,9 @@ class Tenant(Base):
     health_detail: Mapped[str] = mapped_column(Text, default="")
     health_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     retention_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
-    export_path: Mapped[str] = mapped_column(String(1000), default="")
+    # The complete export written when the tenant was deprovisioned (``exports.id``; no constraint, the two
+    # tables refer to each other); downloadable until the purge after ``retention_until``.
+    final_export_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)

@@ -131,13 +131,33 @@ _action(JobKind.SUSPEND, "Suspend: the runtime answers 403 for this tenant")
 _action(JobKind.RESUME, "Resume a suspended tenant")
 _action(
     JobKind.DEPROVISION,
-    "Deprovision: suspend, write the final export, drop the data after the retention period",
+    "Deprovision: suspend, write the complete final export, delete the data, documents and backups after the "
+    "retention period",
 )
 
 
 @router.post("/{tenant_id}/retry", response_model=JobOut, status_code=202, summary="Retry the last failed job")
-def retry(tenant_id: uuid.UUID, actor: OperatorActor, cp: ControlPlaneDep, session: SessionDep) -> JobOut:
+def retry(
+    tenant_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    actor: OperatorActor,
+    cp: ControlPlaneDep,
+    session: SessionDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JobOut:
     tenant = service.get_visible(session, actor, tenant_id)
-    job = service.retry(cp, session, actor, tenant)
-    session.commit()
+    fingerprint = jobs.fingerprint("POST", request.url.path, {})
+
+    def attempt() -> tuple[Job, bool]:
+        found = service.retry(
+            cp, session, actor, tenant, idempotency_key=idempotency_key, request_fingerprint=fingerprint
+        )
+        session.commit()
+        return found
+
+    job, replayed = retry_on_conflict(session, attempt)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return JobOut.of(job)

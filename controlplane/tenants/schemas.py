@@ -94,7 +94,10 @@ class TenantOut(BaseModel):
     api_roots: dict[str, str]
     maintenance_window: MaintenanceWindow | None
     retention_until: datetime | None
-    export_path: str
+    # The complete export written at deprovisioning (``GET /api/v1/exports/{id}``), downloadable by operators
+    # and the municipality's admin until the purge at ``retention_until``; None: none (yet, or nothing to export).
+    final_export_id: uuid.UUID | None
+    final_export_download_url: str | None
     created_at: datetime
     updated_at: datetime
 

@@ -14,7 +14,7 @@ from controlplane.audit import service as audit
 from controlplane.container import ControlPlane
 from controlplane.credentials.service import new_secret
 from controlplane.jobs import service as jobs
-from controlplane.jobs.models import Job, JobKind, JobStatus
+from controlplane.jobs.models import Job, JobKind, JobRetry, JobStatus
 from controlplane.tenants import lifecycle
 from controlplane.tenants.models import HostingProvider, Plan, Tenant, TenantState, Tier
 from controlplane.tenants.schemas import API_ROOTS, MaintenanceWindow, TenantCreate, TenantOut, TenantUpdate
@@ -70,7 +70,10 @@ def to_out(tenant: Tenant) -> TenantOut:
         api_roots={name: base + path for name, path in API_ROOTS.items()} if base else {},
         maintenance_window=window_of(tenant),
         retention_until=tenant.retention_until,
-        export_path=tenant.export_path,
+        final_export_id=tenant.final_export_id,
+        final_export_download_url=f"/api/v1/exports/{tenant.final_export_id}/download"
+        if tenant.final_export_id
+        else None,
         created_at=tenant.created_at,
         updated_at=tenant.updated_at,
     )
@@ -261,8 +264,22 @@ def start(
     return _new_job(cp, session, actor, tenant, kind, key, request_fingerprint), False
 
 
-def retry(cp: ControlPlane, session: Session, actor: Actor, tenant: Tenant) -> Job:
-    """Run the tenant's last failed job again; its finished steps are skipped."""
+def retry(
+    cp: ControlPlane,
+    session: Session,
+    actor: Actor,
+    tenant: Tenant,
+    *,
+    idempotency_key: str | None = None,
+    request_fingerprint: str = "",
+) -> tuple[Job, bool]:
+    """Run the tenant's last failed job again; its finished steps are skipped. Returns (job, replayed): a request
+    with an Idempotency-Key used before answers with the job that retry reopened, without reopening it again."""
+    key = jobs.scoped_key(actor, idempotency_key)
+    if (earlier := jobs.replayed(session, JobRetry, key, request_fingerprint)) is not None:
+        replayed_job = session.get(Job, earlier.job_id)
+        assert replayed_job is not None
+        return replayed_job, True
     job = session.scalar(select(Job).where(Job.tenant_id == tenant.id).order_by(Job.created_at.desc()).limit(1))
     if job is None or job.status is not JobStatus.FAILED:
         raise Problem(409, "Er is geen mislukte taak om opnieuw te proberen.", code="nothing-to-retry")
@@ -270,6 +287,10 @@ def retry(cp: ControlPlane, session: Session, actor: Actor, tenant: Tenant) -> J
     job.error = ""
     job.attempts = 0
     job.finished_at = None
+    if key is not None:
+        session.add(JobRetry(job_id=job.id, idempotency_key=key, request_fingerprint=request_fingerprint,
+                             created_by=actor.label))  # fmt: skip
+        session.flush()
     audit.record(
         session,
         actor,
@@ -280,4 +301,4 @@ def retry(cp: ControlPlane, session: Session, actor: Actor, tenant: Tenant) -> J
         after={"kind": job.kind, "steps_done": list(job.steps_done or [])},
     )
     jobs.dispatch_after_commit(cp, session, job.id)
-    return job
+    return job, False

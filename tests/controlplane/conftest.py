@@ -39,7 +39,6 @@ def make_settings(tmp_path: Path, postgres_server: PostgresServer, **overrides: 
         "database_url": postgres_server.create_database("cp"),
         "runtime_data_dir": tmp_path / "runtime",
         "runtime_registry_url": registry,
-        "export_dir": tmp_path / "exports",
         # Every test's tenant databases apart: orphan detection sees only this control plane's.
         "tenant_database_prefix": f"t{uuid.uuid4().hex[:8]}_",
         **overrides,

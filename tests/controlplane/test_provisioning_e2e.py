@@ -1,11 +1,15 @@
 """Provisioning end to end with the local driver on real PostgreSQL, Redis, a real Celery worker process and a
 real runtime over HTTP: onboard → active → ZGW call with issued credentials → suspend → 403 → resume →
-deprovision → export → data gone after retention; and SIGKILL of the worker mid-provisioning."""
+deprovision → the complete final export downloads → data, documents and copies gone after retention; and SIGKILL
+of the worker mid-provisioning."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import sys
+import tarfile
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -15,6 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from controlplane.accounts.models import Role
 from controlplane.audit.models import AuditEntry
 from controlplane.celery_app import create_celery
 from controlplane.clock import FrozenClock
@@ -26,7 +31,7 @@ from controlplane.tenants.models import Tenant, TenantState
 from tenant_runtime.autorisaties.admin import make_jwt
 from tenant_runtime.config import RuntimeSettings
 from tenant_runtime.main import create_app as create_runtime
-from tests.controlplane.conftest import World, build_world, make_settings
+from tests.controlplane.conftest import World, add_user, build_world, make_settings
 from tests.fixtures.processes import ManagedProcess
 from tests.fixtures.services import PostgresServer
 from tests.tenant_runtime.live import serve
@@ -43,10 +48,10 @@ def _worker(settings: Settings, workdir: Path, name: str) -> ManagedProcess:
         "ZGW_DATABASE_URL": settings.database_url,
         "ZGW_RUNTIME_REGISTRY_URL": settings.runtime_registry_url,
         "ZGW_RUNTIME_DATA_DIR": str(settings.runtime_data_dir),
+        "ZGW_DATA_DIR": str(settings.data_dir),  # backups and exports below it (the local target), as the API's
         "ZGW_RUNTIME_PUBLIC_URL": settings.runtime_public_url,
         "ZGW_CELERY_BROKER_URL": settings.celery_broker_url,
         "ZGW_CELERY_VISIBILITY_TIMEOUT": str(settings.celery_visibility_timeout),
-        "ZGW_EXPORT_DIR": str(settings.export_dir),
         "ZGW_TENANT_DATABASE_PREFIX": settings.tenant_database_prefix,
         "ZGW_DEPROVISION_RETENTION_DAYS": str(settings.deprovision_retention_days),
         "ZGW_LOG_LEVEL": "INFO",
@@ -174,10 +179,29 @@ def test_lifecycle_end_to_end(platform: Platform) -> None:
     assert deprovisioned["status"] == "succeeded", (deprovisioned, platform.logs())
     tenant = world.client.get(f"/api/v1/tenants/{tenant_id}", headers=world.headers("operator")).json()
     assert tenant["status"] == "deprovisioning" and tenant["retention_until"]
-    index = json.loads(Path(tenant["export_path"]).read_text())
-    dump = Path(tenant["export_path"]).parent / index["file"]
-    assert index["tenant"] == "leiden" and index["format"] == "pg_dump-custom"
-    assert dump.exists() and dump.stat().st_size == index["size_bytes"] > 0
+    assert deprovisioned["steps_done"] == ["runtime_suspend", "final_export", "remove_runtime", "schedule_purge"]
+    # The final export is the complete export (issue 7's), stored encrypted with the backups, downloadable by
+    # the operator and by the municipality's own admin until the purge.
+    export_id = tenant["final_export_id"]
+    assert tenant["final_export_download_url"] == f"/api/v1/exports/{export_id}/download"
+    with cp.sessions() as session:
+        row = session.get(Tenant, tenant_id)
+        assert row is not None
+        _, admin_token = add_user(cp, "beheer@leiden.nl", Role.MUNICIPALITY_ADMIN, row)
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    export = world.client.get(f"/api/v1/exports/{export_id}", headers=admin).json()
+    assert export["status"] == "ready" and export["expires_at"] == tenant["retention_until"]
+    for headers in (world.headers("operator"), admin):
+        download = world.client.get(tenant["final_export_download_url"], headers=headers)
+        assert download.status_code == 200, download.text
+        assert hashlib.sha256(download.content).hexdigest() == export["sha256"]
+    with tarfile.open(fileobj=io.BytesIO(download.content)) as tar:
+        assert {"database.dump", "documents.json", "index.json"} <= set(tar.getnames())
+        index = json.loads(tar.extractfile("index.json").read())  # type: ignore[union-attr]
+    assert index["format"] == "zgw-cloud-export" and index["tenant"]["slug"] == "leiden"
+    assert index["database"]["format"] == "pg_dump-custom" and index["database"]["size"] > 0
+    assert not list(Path(cp.settings.data_dir).rglob("*.dump"))  # nothing unencrypted left on local disk
+    assert world.client.get(tenant["final_export_download_url"], headers=world.headers("admin_a")).status_code == 404
     assert zgw_call().status_code == 403  # the runtime no longer serves it
 
     spec = TenantSpec("leiden", "Gemeente Leiden")
@@ -196,6 +220,12 @@ def test_lifecycle_end_to_end(platform: Platform) -> None:
     assert zgw_call().status_code == 404
     tenant = world.client.get(f"/api/v1/tenants/{tenant_id}", headers=world.headers("operator")).json()
     assert tenant["status"] == "deleted"
+    assert platform.job(str(purge.id))["steps_done"] == [
+        "unregister", "delete_documents", "drop_database", "delete_copies", "mark_deleted"]  # fmt: skip
+    # The final export went with the data: its record says so, the object is gone.
+    assert world.client.get(f"/api/v1/exports/{export_id}", headers=admin).json()["status"] == "expired"
+    assert world.client.get(f"/api/v1/exports/{export_id}/download", headers=admin).status_code == 409
+    assert not [p for p in Path(cp.settings.backup_local_dir).rglob("*") if p.is_file()]
 
     metrics = world.client.get("/metrics").text
     assert 'zgwcloud_tenants{status="deleted"} 1.0' in metrics

@@ -31,7 +31,7 @@ def _worker(fleet: Fleet, name: str) -> ManagedProcess:
         "ZGW_DATABASE_URL": s.database_url, "ZGW_DATA_DIR": str(s.data_dir),
         "ZGW_RUNTIME_REGISTRY_URL": s.runtime_registry_url, "ZGW_RUNTIME_DATA_DIR": str(s.runtime_data_dir),
         "ZGW_RUNTIME_PUBLIC_URL": s.runtime_public_url, "ZGW_RUNTIME_POOL_ROUTES": json.dumps(s.runtime_pool_routes),
-        "ZGW_TENANT_DATABASE_PREFIX": s.tenant_database_prefix, "ZGW_EXPORT_DIR": str(s.export_dir),
+        "ZGW_TENANT_DATABASE_PREFIX": s.tenant_database_prefix,
         "ZGW_CELERY_BROKER_URL": s.celery_broker_url, "ZGW_CELERY_VISIBILITY_TIMEOUT": "3",
         "ZGW_UPGRADE_GATE_WINDOW_SECONDS": str(s.upgrade_gate_window_seconds),
         "ZGW_UPGRADE_GATE_TIMEOUT_SECONDS": str(s.upgrade_gate_timeout_seconds), "ZGW_CAMPAIGN_TICK_SECONDS": "2",
