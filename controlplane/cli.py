@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     runtime_token.add_argument(
         "--tenant", default="", help="Slug of the one tenant a dedicated runtime serves (default: the shared tier)."
     )
+    admin_token = commands.add_parser(
+        "runtime-admin-token",
+        help="Print the shared runtime's admin token (ZGW_RUNTIME_ADMIN_TOKEN of its /beheer endpoints, as the control "
+        "plane uses it: configured or derived from ZGW_SECRET_KEY), for the runtime's Secret.",
+    )
+    admin_token.add_argument("--tenant", default="", help="A dedicated tenant's slug: its own runtime's token.")
     billing_cli.register(commands)
     cli_api.register(commands)
     runtime_cli.register(commands)
@@ -91,6 +97,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from controlplane.usage.cli import runtime_token
 
         return runtime_token(settings, args.name, args.tenant)
+    if args.command == "runtime-admin-token":
+        from controlplane.accounts.tokens import runtime_admin_token, shared_runtime_admin_token
+
+        print(
+            runtime_admin_token(settings.secret_key, args.tenant)
+            if args.tenant
+            else shared_runtime_admin_token(settings)
+        )
+        return 0
     return 2
 
 

@@ -343,6 +343,20 @@ class Settings(BaseSettings):
         description="Same variable as the runtime's: how long its processes cache a registry row. An upgrade into "
         "maintenance waits this long (plus a second) before its backup, so no runtime still takes writes.",
     )
+    runtime_admin_token: str = Field(
+        "",
+        description="Same variable as the runtime's: the Bearer token of the shared runtime's /beheer endpoints, "
+        "which the control plane calls for the notification delivery log and resends (never logged). Empty: derived "
+        "from secret_key (`zgwcloud runtime-admin-token` prints it); dedicated runtimes get their own, derived per "
+        "tenant.",
+    )
+    notifications_runtime_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=120,
+        description="Timeout of one call from the control plane to a runtime's delivery log (list, resend); a "
+        "runtime that does not answer in time is reported as 503.",
+    )
     log_level: str = Field("INFO", description="Log level.")
     log_json: bool = Field(False, description="Log JSON lines instead of key=value console output.")
 

@@ -6,6 +6,7 @@ import asyncio
 
 import uvicorn
 
+from controlplane.accounts.tokens import shared_runtime_admin_token
 from controlplane.config import Settings
 from controlplane.demo import DEMO_LOGINS, DEMO_MUNICIPALITIES, runtime_settings_for
 from controlplane.main import create_app as create_controlplane
@@ -61,6 +62,8 @@ def run_dev(settings: Settings, *, host: str, port: int, demo: bool) -> int:
         update={
             "metering_controlplane_url": f"http://{local}:{port}",
             "metering_token": embedded_runtime_token(settings),
+            # The delivery log and resends of the control plane (controlplane.notifications) call /beheer with it.
+            "admin_token": shared_runtime_admin_token(settings),
         }
     )
     print(banner(host, port, demo), flush=True)

@@ -24,6 +24,7 @@ from controlplane.credentials import routes as credentials_routes
 from controlplane.deps import LoginRequired
 from controlplane.jobs import routes as jobs_routes
 from controlplane.metrics import ControlPlaneCollector
+from controlplane.notifications import routes as notifications_routes
 from controlplane.releases import routes as releases_routes
 from controlplane.releases.metrics import ReleasesCollector
 from controlplane.tenants import plans_routes
@@ -49,6 +50,7 @@ API_ROUTERS = (
     releases_routes.tenant_router,
     billing_routes.router,
     usage_routes.router,
+    notifications_routes.router,
 )
 
 

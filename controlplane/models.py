@@ -7,6 +7,7 @@ from controlplane.billing import models as billing_models
 from controlplane.credentials import models as credentials_models
 from controlplane.db import Base
 from controlplane.jobs import models as jobs_models
+from controlplane.notifications import models as notifications_models
 from controlplane.releases import models as releases_models
 from controlplane.tenants import models as tenants_models
 from controlplane.usage import models as usage_models
@@ -20,6 +21,7 @@ __all__ = [
     "credentials_models",
     "jobs_models",
     "metadata",
+    "notifications_models",
     "releases_models",
     "tenants_models",
     "usage_models",

@@ -8,12 +8,16 @@ import hmac
 import secrets
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from controlplane.accounts.models import ApiToken, User
 from controlplane.db import aware
+
+if TYPE_CHECKING:
+    from controlplane.config import Settings
 
 TOKEN_PREFIX = "zgwcp_"  # noqa: S105 - a prefix, not a secret
 
@@ -41,6 +45,18 @@ def derived_token(secret_key: str, purpose: str) -> str:
 def runtime_metering_token(secret_key: str, tenant_slug: str) -> str:
     """The token a dedicated tenant's runtime ships its usage with (in its Secret; registered by the control plane)."""
     return derived_token(secret_key, f"runtime-metering:{tenant_slug}")
+
+
+def runtime_admin_token(secret_key: str, tenant_slug: str | None = None) -> str:
+    """The platform credential of a runtime's ``/beheer`` endpoints (``ZGW_RUNTIME_ADMIN_TOKEN``): a dedicated
+    tenant's own runtime (its slug, in its Secret) or, without a slug, the shared runtime."""
+    purpose = f"runtime-admin:{tenant_slug}" if tenant_slug else "runtime-admin-shared"
+    return hmac.new(secret_key.encode(), purpose.encode(), "sha256").hexdigest()
+
+
+def shared_runtime_admin_token(settings: Settings) -> str:
+    """The shared runtime's admin token: ``ZGW_RUNTIME_ADMIN_TOKEN`` when set, else derived from the secret key."""
+    return settings.runtime_admin_token or runtime_admin_token(settings.secret_key)
 
 
 def ensure_token(session: Session, user: User, name: str, plain: str) -> ApiToken:

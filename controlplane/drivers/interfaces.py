@@ -119,6 +119,15 @@ class Observation:
     runtime_drift: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class RuntimeAdmin:
+    """Where the control plane reaches the platform endpoints (``/beheer/...``) of the runtime serving a tenant:
+    the tenant's root there (every path below it is the tenant's) and the Bearer token that runtime expects."""
+
+    base_url: str
+    token: str = field(repr=False)
+
+
 class TenantDriver(Protocol):
     name: str
 
@@ -165,6 +174,11 @@ class TenantDriver(Protocol):
         far, from its ``zgw_runtime_tenant_requests_total`` counters: the upgrade health gate's error rate is the
         difference over a window. TemporaryError while the runtime is not reachable; None when this driver cannot
         read them."""
+        ...
+
+    def runtime_admin(self, tenant: TenantSpec) -> RuntimeAdmin:
+        """Where the runtime serving the tenant answers its ``/beheer`` endpoints (notification delivery log), and
+        with which platform token; the runtime may differ per tier, pool and release."""
         ...
 
     def unregister(self, tenant: TenantSpec) -> bool: ...

@@ -11,7 +11,6 @@ which a ``TemporaryError`` hands the step back to the job runner."""
 
 from __future__ import annotations
 
-import hmac
 import json
 import threading
 import time
@@ -25,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 import tenant_runtime
-from controlplane.accounts.tokens import runtime_metering_token
+from controlplane.accounts.tokens import runtime_admin_token, runtime_metering_token, shared_runtime_admin_token
 from controlplane.config import Settings
 from controlplane.drivers import kubernetes_objects as objects
 from controlplane.drivers.databases import Registration, RegistryWriter, TenantDatabases, pg_name
@@ -35,6 +34,7 @@ from controlplane.drivers.interfaces import (
     Observation,
     PermanentError,
     ProgressReporter,
+    RuntimeAdmin,
     RuntimeStatus,
     TemporaryError,
     TenantSpec,
@@ -213,10 +213,9 @@ class KubernetesDriver:
 
     # --- the tenant's own runtime (dedicated tier) ----------------------------------------------------
     def secret_data(self, tenant: TenantSpec) -> dict[str, str]:
-        token = hmac.new(self.settings.secret_key.encode(), f"runtime-admin:{tenant.slug}".encode(), "sha256")
         return {
             "ZGW_RUNTIME_REGISTRY_URL": self.runtime_database_url(tenant, self.registries.url(tenant)),
-            "ZGW_RUNTIME_ADMIN_TOKEN": token.hexdigest(),
+            "ZGW_RUNTIME_ADMIN_TOKEN": runtime_admin_token(self.settings.secret_key, tenant.slug),
             # Registered for the tenant's runtime account by the provisioning job (usage.dedicated_runtime_account).
             "ZGW_RUNTIME_METERING_TOKEN": runtime_metering_token(self.settings.secret_key, tenant.slug),
         }
@@ -292,6 +291,15 @@ class KubernetesDriver:
     def verify(self, tenant: TenantSpec, client_id: str, secret: str) -> None:
         base = objects.verify_base_url(self.settings, tenant) if tenant.dedicated else self.api_base_url(tenant)
         verify_call(tenant, base, client_id, secret)
+
+    def runtime_admin(self, tenant: TenantSpec) -> RuntimeAdmin:
+        """A dedicated tenant's own runtime (pinned: the tenant at the root) through its Service, with the token in
+        its Secret; a shared-tier tenant at its pool's process (``/t/<slug>``) with the shared runtime's token."""
+        if tenant.dedicated:
+            base = objects.verify_base_url(self.settings, tenant)
+            return RuntimeAdmin(base, runtime_admin_token(self.settings.secret_key, tenant.slug))
+        root = self.settings.runtime_pool_routes.get(self._pool(tenant), self.settings.runtime_public_url)
+        return RuntimeAdmin(f"{root.rstrip('/')}/t/{tenant.slug}", shared_runtime_admin_token(self.settings))
 
     def request_counts(self, tenant: TenantSpec) -> tuple[float, float] | None:
         """From ``/metrics`` of the runtime serving the tenant: a dedicated runtime at its verification address

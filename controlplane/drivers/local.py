@@ -4,12 +4,12 @@ configured) or its own SQLite file (embedded default)."""
 
 from __future__ import annotations
 
-
 import httpx
 import structlog
 from prometheus_client.parser import text_string_to_metric_families
 
 import tenant_runtime
+from controlplane.accounts.tokens import shared_runtime_admin_token
 from controlplane.config import Settings
 from controlplane.drivers.databases import DATABASE_PREFIX, RegistryWriter, TenantDatabases
 from controlplane.drivers.interfaces import (
@@ -18,6 +18,7 @@ from controlplane.drivers.interfaces import (
     Observation,
     PermanentError,
     ProgressReporter,
+    RuntimeAdmin,
     RuntimeStatus,
     TemporaryError,
     TenantSpec,
@@ -151,6 +152,10 @@ class LocalDriver:
                 f"pool {pool} at {url} runs version {about.get('version')}, release {release.version} needs "
                 f"{release.package_version}"
             )
+
+    def runtime_admin(self, tenant: TenantSpec) -> RuntimeAdmin:
+        """The tenant at its pool's process (``/t/<slug>``), with the shared runtime's admin token."""
+        return RuntimeAdmin(f"{self.pool_url(tenant)}/t/{tenant.slug}", shared_runtime_admin_token(self.settings))
 
     def request_counts(self, tenant: TenantSpec) -> tuple[float, float] | None:
         """(requests, 5xx responses) the tenant's pool process answered for it since it started."""

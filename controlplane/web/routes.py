@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from controlplane.accounts.models import Role, User
 from controlplane.accounts.passwords import verify_password
 from controlplane.deps import SessionDep, WebUser, csrf_token
-from controlplane.web import backups, finance, operator, portal, releases
+from controlplane.web import backups, finance, notifications, operator, portal, releases
 from controlplane.web.forms import CsrfChecked
 from controlplane.web.templating import templates
 
@@ -56,4 +56,6 @@ def home(user: WebUser) -> Response:
     return RedirectResponse("/fleet", status_code=303)
 
 
-ROUTERS = (router, operator.router, portal.router, finance.router, backups.router, releases.router)
+ROUTERS = (
+    router, operator.router, portal.router, finance.router, backups.router, releases.router, notifications.router,
+)  # fmt: skip

@@ -20,6 +20,7 @@ from tenant_runtime.core.problems import InvalidParam, Problem, validation_probl
 from tenant_runtime.notificaties.models import Abonnement, Delivery, DeliveryAttempt, DeliveryStatus, as_utc, iso
 
 PAGE_SIZE = 100
+FAILED = "failed"  # a list filter, not a status: pending after at least one failed attempt
 
 
 def _parse_uuid(raw: str) -> uuid.UUID:
@@ -120,15 +121,20 @@ class DeliveryPage:
 def list_deliveries(
     session: Session, *, abonnement: str | None = None, status: str | None = None, page: int = 1
 ) -> DeliveryPage:
-    """Newest first; filter by abonnement (uuid) and status (pending, delivered, dead)."""
-    if status is not None and status not in {s.value for s in DeliveryStatus}:
-        raise validation_problem([InvalidParam("status", "invalid_choice", "Kies uit pending, delivered of dead.")])
+    """Newest first; filter by abonnement (uuid) and status (pending, delivered, dead, or ``failed``: pending after
+    at least one failed attempt, i.e. being retried)."""
+    if status is not None and status not in {*(s.value for s in DeliveryStatus), FAILED}:
+        raise validation_problem(
+            [InvalidParam("status", "invalid_choice", "Kies uit pending, failed, delivered of dead.")]
+        )
     if page < 1:
         raise validation_problem([InvalidParam("page", "invalid", "Geef een positief paginanummer op.")])
     query = select(Delivery)
     if abonnement is not None:
         query = query.where(Delivery.abonnement_id == _abonnement(session, abonnement).id)
-    if status is not None:
+    if status == FAILED:
+        query = query.where(Delivery.status == DeliveryStatus.PENDING.value, Delivery.attempts > 0)
+    elif status is not None:
         query = query.where(Delivery.status == status)
     count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Delivery.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
