@@ -20,12 +20,16 @@ step "test binaries (cached in ${ZGW_TEST_CACHE:-$HOME/.cache/zgw-cloud})" scrip
 step "ruff" .venv/bin/ruff check .
 step "ruff format" .venv/bin/ruff format --check .
 step "mypy" .venv/bin/mypy controlplane tenant_runtime
+# Browser screenshots (and other artifacts tests keep) land here, outside the per-test temporary directories.
+export ZGW_TEST_ARTIFACTS="${ZGW_TEST_ARTIFACTS:-$PWD/test-artifacts}"
+mkdir -p "$ZGW_TEST_ARTIFACTS"
 set +e
 start=$(date +%s)
 echo "== pytest"
 .venv/bin/python -m pytest --durations=15 "$@"
 status=$?
 echo "== pytest: $(( $(date +%s) - start ))s"
+echo "== test artifacts (screenshots): $ZGW_TEST_ARTIFACTS"
 set -e
 if [ "$status" -eq 5 ]; then
   echo "pytest collected no tests: treated as a failure" >&2

@@ -63,6 +63,12 @@ class RuntimeSettings(BaseSettings):
     registry_cache_seconds: float = Field(
         2.0, ge=0, description="How long a tenant registry lookup is cached in-process."
     )
+    count_cache_seconds: float = Field(
+        300.0,
+        ge=0,
+        description="Longest time a list's count is reused while the tenant database's write generation is "
+        "unchanged (PostgreSQL; any committed write retires it at once); 0 counts on every page.",
+    )
     external_api_roots: list[str] = Field(
         default_factory=list,
         description="API roots (e.g. https://catalogi.example.nl/catalogi/api/v1/) whose resources may be referenced "

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from tenant_runtime.config import RuntimeSettings
 from tenant_runtime.core.auth import ClientStore
+from tenant_runtime.core.counts import CountCache
 from tenant_runtime.db.engines import EngineCache, build_engine
 from tenant_runtime.metering.meter import UsageMeter
 from tenant_runtime.registry.repository import TenantRegistry
@@ -21,6 +22,7 @@ class Runtime:
     engines: EngineCache
     clients: ClientStore
     meter: UsageMeter = field(default_factory=UsageMeter)  # usage counted in memory (tenant_runtime.metering)
+    counts: CountCache = field(default_factory=lambda: CountCache(0))  # list counts (tenant_runtime.core.counts)
 
     def close(self) -> None:
         self.engines.dispose_all()
@@ -40,4 +42,5 @@ def build_runtime(settings: RuntimeSettings) -> Runtime:
             pool_timeout=settings.db_pool_timeout,
         ),
         clients=ClientStore(cache_seconds=settings.registry_cache_seconds),
+        counts=CountCache(settings.count_cache_seconds),
     )

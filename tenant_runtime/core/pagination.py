@@ -6,13 +6,15 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
+from tenant_runtime.core.counts import CountCache
 from tenant_runtime.core.problems import InvalidParam, Problem, validation_problem
 
 DEFAULT_PAGE_SIZE = 100
+UNCACHED = CountCache(0)  # for apps that carry no runtime on their state
 
 
 def page_number(raw: str | None) -> int:
@@ -60,7 +62,8 @@ def paginate(
 ) -> dict[str, Any]:
     """Run ``query`` for the requested page; 400 for a page past the end."""
     page = page_number(request.query_params.get("page"))
-    count = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    counts: CountCache | None = getattr(getattr(request.app.state, "runtime", None), "counts", None)
+    count = (counts if counts is not None else UNCACHED).count(session, query)
     last_page = max(1, -(-count // page_size))
     if page > last_page:
         raise _invalid_page(f"De pagina bestaat niet; de laatste pagina is {last_page}.")

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
+from tenant_runtime.core.counts import track_write_generation
 from tenant_runtime.db.urls import normalise_url
 
 
@@ -43,15 +44,18 @@ def build_engine(
         event.listen(engine, "connect", _enable_sqlite_pragmas)
         return engine
     if not pooled:
-        return create_engine(parsed, poolclass=NullPool)
-    return create_engine(
-        parsed,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
-        pool_timeout=pool_timeout,
-        pool_pre_ping=True,
-        pool_recycle=1800,
-    )
+        engine = create_engine(parsed, poolclass=NullPool)
+    else:
+        engine = create_engine(
+            parsed,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
+            pool_pre_ping=True,
+            pool_recycle=1800,
+        )
+    track_write_generation(engine)  # every writer announces its commits to the list-count caches
+    return engine
 
 
 class EngineCache:
