@@ -7,7 +7,7 @@ import base64
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,6 @@ from tenant_runtime.config import RuntimeSettings
 from tenant_runtime.container import build_runtime
 from tenant_runtime.main import create_app
 from tenant_runtime.storage import ContentStorage, storage_for
-from tenant_runtime.storage.local import LocalStorage
-from tenant_runtime.storage.s3 import S3Storage
 from tenant_runtime.tenants import service
 from tests.conftest import S3Bucket
 from tests.fixtures.services import PostgresServer
@@ -52,15 +50,11 @@ class Drc:
         return storage_for(self.settings, (tenant or self.alpha).slug)
 
     def stored_objects(self, tenant: ZgwTenant | None = None) -> list[str]:
-        """Everything in the tenant's content storage: files (local) or objects and open uploads (S3)."""
+        """Everything in the tenant's content storage: committed objects and (``upload:<key>``) open uploads."""
         storage = self.storage(tenant)
-        if isinstance(storage, LocalStorage):
-            return sorted(str(p.relative_to(storage.root)) for p in storage.root.rglob("*") if p.is_file())
-        assert isinstance(storage, S3Storage)
-        client, bucket, prefix = storage.client, storage.bucket, storage.prefix
-        objects = client.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
-        uploads = client.list_multipart_uploads(Bucket=bucket, Prefix=prefix).get("Uploads", [])
-        return sorted([str(o["Key"]) for o in objects] + [f"upload:{u['Key']}" for u in uploads])
+        objects = [o.key for o in storage.list_keys()]
+        uploads = [f"upload:{u.key}" for u in storage.list_uploads(datetime.now(UTC) + timedelta(days=365))]
+        return sorted(objects + uploads)
 
     def iot(
         self, tenant: ZgwTenant | None = None, *, concept: bool = False, vertrouwelijkheid: str = "openbaar"
