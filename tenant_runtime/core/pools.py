@@ -19,7 +19,7 @@ from enum import Enum
 import httpx
 import structlog
 from prometheus_client import Counter
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tenant_runtime.core.problems import Problem
 
@@ -63,20 +63,33 @@ class PoolRouting:
         return Placement.SERVE if not self.pool else Placement.ELSEWHERE
 
     # --- counting ---------------------------------------------------------------------------------
-    def counted(self, slug: str, send: Send) -> Send:
-        """``send`` that counts the response status of a request served for ``slug`` (one dict lookup)."""
+    def _count(self, slug: str, status: int) -> None:
+        status_class = status // 100
+        child = self._counters.get((slug, status_class))
+        if child is None:
+            child = TENANT_REQUESTS.labels(tenant=slug, status_class=f"{status_class}xx")
+            self._counters[(slug, status_class)] = child
+        child.inc()
+
+    async def serve_counted(self, slug: str, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run ``app`` for a request served for ``slug`` and count its response status (one dict lookup) — the
+        500 an unhandled exception becomes too: Starlette's outermost error middleware sends that one around
+        this counter, and the health gate must see exactly those."""
+        started = False
 
         async def counting_send(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
-                status_class = int(message["status"]) // 100
-                child = self._counters.get((slug, status_class))
-                if child is None:
-                    child = TENANT_REQUESTS.labels(tenant=slug, status_class=f"{status_class}xx")
-                    self._counters[(slug, status_class)] = child
-                child.inc()
+                started = True
+                self._count(slug, int(message["status"]))
             await send(message)
 
-        return counting_send
+        try:
+            await app(scope, receive, counting_send)
+        except Exception:
+            if not started:
+                self._count(slug, 500)
+            raise
 
     # --- refusing and forwarding ------------------------------------------------------------------
     @staticmethod

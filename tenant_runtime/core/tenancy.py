@@ -97,7 +97,8 @@ class TenantMiddleware:
                 return
             scope.setdefault("state", {})
             scope["state"]["tenant"] = tenant
-            send = self.pools.counted(slug, send)
+            await self.pools.serve_counted(slug, self.app, scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
     def _check(self, slug: str) -> tuple[Problem | None, TenantInfo | None]:

@@ -4,17 +4,22 @@ route to, and counts the responses it serves per tenant and status class."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy.orm import Session
+from starlette.types import Receive, Scope, Send
 
 from tenant_runtime.autorisaties import admin
 from tenant_runtime.config import RuntimeSettings
 from tenant_runtime.container import build_runtime
+from tenant_runtime.core.pools import PoolRouting
 from tenant_runtime.main import create_app
 from tenant_runtime.registry.models import TenantStatus
 from tenant_runtime.tenants import service
@@ -140,3 +145,35 @@ def test_a_tenant_just_moved_here_is_served_despite_a_cached_registry_row(tmp_pa
         moved = httpx.get(f"{v2}/t/leiden{KANALEN}")
     runtime.close()
     assert moved.status_code in (401, 403)  # served (no credentials), not 503 from the cached row
+
+
+def test_a_crash_counts_as_the_5xx_it_becomes() -> None:
+    """An unhandled exception's 500 is sent by Starlette's outermost error middleware, around the counter: it is
+    counted as a 5xx all the same (the upgrade health gate's error rate); a crash after the response started
+    is not counted twice."""
+    slug = f"crash-{uuid.uuid4().hex[:8]}"
+    routing = PoolRouting()
+
+    async def crash(scope: Scope, receive: Receive, send: Send) -> None:
+        raise RuntimeError("permission denied for table catalogi_catalogus")
+
+    async def crash_while_streaming(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise RuntimeError("connection lost")
+
+    async def sent(message: object) -> None:
+        return None
+
+    async def run(app: object) -> None:
+        with pytest.raises(RuntimeError):
+            await routing.serve_counted(slug, app, {"type": "http"}, None, sent)  # type: ignore[arg-type]
+
+    asyncio.run(run(crash))
+    asyncio.run(run(crash_while_streaming))
+
+    def count(status_class: str) -> float | None:
+        return REGISTRY.get_sample_value(
+            "zgw_runtime_tenant_requests_total", {"tenant": slug, "status_class": status_class}
+        )
+
+    assert count("5xx") == 1 and count("2xx") == 1
