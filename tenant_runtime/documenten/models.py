@@ -208,10 +208,11 @@ class Verzending(TenantBase):
 
 
 class ContentOrphan(TenantBase):
-    """Content written to the storage whose owner is gone or never committed; removed by ``storage_cleanup``.
+    """Content written to the storage whose owner is gone; removed right after the commit that recorded it
+    (``services/content.purge_recorded``) or else by the periodic sweep (``services/hygiene.py``).
 
-    Rows are inserted in the same transaction that deletes a version (so the content outlives a rollback) and
-    removed once the storage object is deleted after the commit."""
+    Rows are inserted in the same transaction that drops the reference (a deleted document, a replaced unfinished
+    upload, an expired one), so the content outlives a rollback, and removed once the storage object is gone."""
 
     __tablename__ = "documenten_content_orphan"
 
