@@ -6,10 +6,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var/runtime")
+
+
+class ExternalApiCredential(BaseModel):
+    """The application this runtime is at an external ZGW API: its JWTs are signed with ``secret``."""
+
+    client_id: str = Field(min_length=1)
+    secret: SecretStr
 
 
 class RuntimeSettings(BaseSettings):
@@ -73,6 +80,11 @@ class RuntimeSettings(BaseSettings):
         default_factory=list,
         description="API roots (e.g. https://catalogi.example.nl/catalogi/api/v1/) whose resources may be referenced "
         "and are fetched over HTTP; URLs elsewhere are rejected (no requests to arbitrary hosts). JSON list.",
+    )
+    external_api_credentials: dict[str, ExternalApiCredential] = Field(
+        default_factory=dict,
+        description='JSON map external API root → {"client_id", "secret"}: requests to that API carry a ZGW '
+        "JWT of this application (the longest matching root wins); every root must also be in external_api_roots.",
     )
     selectielijst_api_root: str = Field(
         "/referentielijsten/api/v1",
@@ -230,9 +242,18 @@ class RuntimeSettings(BaseSettings):
             raise ValueError("metering_seal_grace_seconds must be more than twice metering_flush_seconds")
         if self.storage_backend == "s3" and self.document_part_size < 5 * 1024 * 1024:
             raise ValueError("document_part_size must be at least 5 MiB (5242880) with storage_backend=s3")
+        unknown = sorted(
+            root for root in self.external_api_credentials if not _below_any(root, self.external_api_roots)
+        )
+        if unknown:
+            raise ValueError(f"external_api_credentials for roots not in external_api_roots: {', '.join(unknown)}")
         if not self.registry_url:
             self.registry_url = f"sqlite:///{(self.data_dir / 'registry.db').as_posix()}"
         return self
+
+
+def _below_any(url: str, roots: list[str]) -> bool:
+    return any(url.rstrip("/").startswith(root.rstrip("/")) for root in roots)
 
 
 @lru_cache

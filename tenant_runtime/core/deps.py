@@ -87,7 +87,13 @@ def require_scopes(component: str, *scopes: str, any_of: bool = False) -> Callab
 
 
 def get_resolver(session: SessionDep, urls: UrlsDep, runtime: RuntimeDep) -> Resolver:
-    return Resolver(session, urls, external_api_roots=runtime.settings.external_api_roots)
+    settings = runtime.settings
+    return Resolver(
+        session,
+        urls,
+        external_api_roots=settings.external_api_roots,
+        external_api_credentials=settings.external_api_credentials,
+    )
 
 
 ResolverDep = Annotated[Resolver, Depends(get_resolver)]

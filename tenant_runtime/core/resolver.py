@@ -9,7 +9,7 @@ not exist, is a validation error with code ``bad-url``; a remote URL that does n
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -17,6 +17,8 @@ from uuid import UUID
 import httpx
 from sqlalchemy.orm import Session
 
+from tenant_runtime.autorisaties.admin import make_jwt
+from tenant_runtime.config import ExternalApiCredential
 from tenant_runtime.core.problems import InvalidParam
 from tenant_runtime.core.urls import TenantUrls
 
@@ -24,6 +26,17 @@ LocalLoader = Callable[[Session, UUID], Any | None]
 _LOCAL_LOADERS: dict[tuple[str, str], LocalLoader] = {}
 
 REMOTE_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+
+
+def external_headers(url: str, credentials: Mapping[str, ExternalApiCredential]) -> dict[str, str]:
+    """Headers of a request to an external ZGW API: JSON, and a fresh JWT where a credential covers ``url``."""
+    headers = {"Accept": "application/json"}
+    roots = [root for root in credentials if url.startswith(root.rstrip("/") + "/") or url == root.rstrip("/")]
+    if roots:
+        credential = credentials[max(roots, key=len)]
+        token = make_jwt(credential.client_id, credential.secret.get_secret_value(), user_representation="zgw-cloud")
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
 
 
 def register_local(component: str, resource: str, loader: LocalLoader) -> None:
@@ -67,11 +80,13 @@ class Resolver:
         urls: TenantUrls,
         http: httpx.Client | None = None,
         external_api_roots: Sequence[str] = (),
+        external_api_credentials: Mapping[str, ExternalApiCredential] | None = None,
     ) -> None:
         self.session = session
         self.urls = urls
         self._http = http
         self._roots = tuple(root if root.endswith("/") else root + "/" for root in external_api_roots)
+        self._credentials = external_api_credentials or {}
         self._remote_cache: dict[str, dict[str, Any]] = {}
 
     def is_local(self, url: str) -> bool:
@@ -102,7 +117,7 @@ class Resolver:
             raise ResolveError("bad-url", "De URL hoort niet bij deze omgeving of bij een geconfigureerde externe API.")
         http = self._http or httpx.Client(timeout=REMOTE_TIMEOUT, follow_redirects=False)
         try:
-            response = http.get(url, headers={"Accept": "application/json"})
+            response = http.get(url, headers=external_headers(url, self._credentials))
         except httpx.HTTPError as exc:
             raise ResolveError("bad-url", f"De URL kon niet opgehaald worden: {type(exc).__name__}.") from None
         finally:

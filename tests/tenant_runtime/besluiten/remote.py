@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 class RemoteApi:
     def __init__(self) -> None:
         self.documents: dict[str, dict[str, Any]] = {}
+        self.requests: list[tuple[str, str]] = []  # (path, Authorization header) of every GET
         self.base = ""
 
     def put(self, path: str, document: dict[str, Any]) -> str:
@@ -29,6 +30,7 @@ def remote_api() -> Iterator[RemoteApi]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            api.requests.append((urlsplit(self.path).path, self.headers.get("Authorization", "")))
             document = api.documents.get(urlsplit(self.path).path)
             body = json.dumps(document if document is not None else {"detail": "Niet gevonden."}).encode()
             self.send_response(200 if document is not None else 404)

@@ -3,6 +3,11 @@ HTTP server on loopback, configured as an external API root."""
 
 from __future__ import annotations
 
+import jwt
+import pytest
+from pydantic import ValidationError
+
+from tenant_runtime.config import ExternalApiCredential, RuntimeSettings
 from tests.tenant_runtime.besluiten.conftest import (
     RSIN,
     Catalog,
@@ -116,3 +121,32 @@ def test_autorisatie_on_a_remote_besluittype(alpha: ZgwTenant, catalog: Catalog,
         besluiten_url(alpha), json=besluit_body(catalog, besluittype=refs["besluittype"]), headers=client
     )
     assert created.status_code == 201
+
+
+def test_requests_to_an_external_api_carry_its_credential(
+    alpha: ZgwTenant, catalog: Catalog, remote: RemoteApi
+) -> None:
+    refs = remote_catalog(remote)
+    alpha.runtime.settings.external_api_credentials = {
+        f"{remote.base}/catalogi/api/v1": ExternalApiCredential(client_id="zgw-cloud-alpha", secret="remote-secret")
+    }
+    try:
+        create_besluit(alpha, catalog, alpha.superuser(), besluittype=refs["besluittype"], zaak=refs["zaak"])
+    finally:
+        alpha.runtime.settings.external_api_credentials = {}
+    catalogi = [auth for path, auth in remote.requests if path.startswith("/catalogi/")]
+    zaken = [auth for path, auth in remote.requests if path.startswith("/zaken/")]
+    assert catalogi and zaken
+    for authorization in catalogi:
+        scheme, token = authorization.split(" ")
+        claims = jwt.decode(token, "remote-secret", algorithms=["HS256"])
+        assert (scheme, claims["client_id"], claims["iss"]) == ("Bearer", "zgw-cloud-alpha", "zgw-cloud-alpha")
+    assert zaken == [""] * len(zaken), "no credential is configured for the remote Zaken API"
+
+
+def test_credentials_only_for_configured_roots() -> None:
+    with pytest.raises(ValidationError, match="not in external_api_roots"):
+        RuntimeSettings(
+            external_api_roots=["https://catalogi.example.nl/catalogi/api/v1/"],
+            external_api_credentials={"https://elders.example.nl/zaken/api/v1": {"client_id": "a", "secret": "b"}},
+        )
