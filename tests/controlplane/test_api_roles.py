@@ -71,6 +71,17 @@ CASES: list[tuple[str, str, Any, dict[str, int]]] = [
     ("GET", "/api/v1/jobs/{ja}", None, {"operator": 200, "finance": 403, "admin_a": 200}),
     ("GET", "/api/v1/jobs/{jb}", None, {"operator": 200, "finance": 403, "admin_a": 404}),
     ("GET", "/api/v1/audit", None, {"operator": 200, "finance": 403, "admin_a": 200}),
+    # Notifications: the runtime serves only active tenants (these are not: 409 before any runtime call).
+    ("GET", "/api/v1/tenants/{a}/notifications/deliveries", None, {"operator": 409, "finance": 403, "admin_a": 409}),
+    ("GET", "/api/v1/tenants/{b}/notifications/deliveries", None, {"operator": 409, "finance": 403, "admin_a": 404}),
+    ("GET", "/api/v1/tenants/{a}/notifications/subscriptions", None,
+     {"operator": 409, "finance": 403, "admin_a": 409}),
+    ("GET", "/api/v1/tenants/{a}/notifications/deliveries/{n}", None,
+     {"operator": 409, "finance": 403, "admin_a": 409}),
+    ("POST", "/api/v1/tenants/{a}/notifications/deliveries/{n}/resend", None,
+     {"operator": 409, "finance": 403, "admin_a": 409}),
+    ("POST", "/api/v1/tenants/{b}/notifications/deliveries/{n}/resend", None,
+     {"operator": 409, "finance": 403, "admin_a": 404}),
 ]  # fmt: skip
 
 
@@ -88,6 +99,7 @@ def _setup(world: World) -> dict[str, str]:
         assert response.status_code == 202, response.text
         ids[name] = response.json()["id"]
     ids["u"] = str(world.users["finance"].id)
+    ids["n"] = "0b5a3c1e-6f0e-4d47-8a52-2f6b1c9d7e01"  # a notification delivery in a tenant's runtime
     return ids
 
 
@@ -156,6 +168,7 @@ def test_openapi_documents_every_endpoint_and_the_token_scheme(world: World) -> 
         path = re.sub(r"\{(a|b|c)\}", "{tenant_id}", template)
         path = re.sub(r"\{(ca|cb)\}", "{credential_id}", path)
         path = path.replace("{ja}", "{job_id}").replace("{jb}", "{job_id}").replace("{u}", "{user_id}")
+        path = path.replace("{n}", "{delivery_id}")
         assert (method, path) in documented, (method, path)
     onboard = document["paths"]["/api/v1/tenants"]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in onboard["parameters"])

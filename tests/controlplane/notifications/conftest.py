@@ -4,10 +4,13 @@ provisioned there (database, schema, registration, state active), and a real sub
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -23,7 +26,7 @@ from tests.fixtures.processes import free_port
 from tests.fixtures.services import PostgresServer
 from tests.tenant_runtime.conftest import ZgwTenant
 from tests.tenant_runtime.live import serve
-from tests.tenant_runtime.notificaties.conftest import FAST_DELIVERY
+from tests.tenant_runtime.notificaties.conftest import FAST_DELIVERY, deliver, publish_zaak, subscribe, zaak_url
 from tests.tenant_runtime.notificaties.subscriber import Subscriber
 
 
@@ -81,3 +84,31 @@ def subscriber() -> Iterator[Subscriber]:
     sub = Subscriber().start()
     yield sub
     sub.stop()
+
+
+def get(n: Notifying, path: str, who: str = "operator", **params: Any) -> httpx.Response:
+    world = n.world
+    return world.client.get(n.api(world.tenant_a, path), params=params, headers=world.headers(who))
+
+
+def dead_letter(n: Notifying, subscriber: Subscriber) -> dict[str, Any]:
+    """Subscribe, take the subscriber down, publish a zaak notification and deliver until it is dead."""
+    subscribe(n.alpha, subscriber.url)
+    subscriber.status = 503
+    publish_zaak(n.alpha, zaak_url(n.alpha, 1))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        deliver(n.alpha, budget=5)
+        dead = get(n, "/deliveries", status="dead").json()
+        if dead["count"]:
+            return dead  # type: ignore[no-any-return]
+        time.sleep(0.3)  # the circuit rests 0.5 s after the failures
+    raise AssertionError("the notification never became a dead letter")
+
+
+def activate_in_controlplane_only(world: World) -> None:
+    with world.cp.sessions() as session:
+        row = session.get(Tenant, world.tenant_a.id)
+        assert row is not None
+        row.state = TenantState.ACTIVE
+        session.commit()

@@ -5,43 +5,20 @@ who may see and resend; and clear 502/503 problems when the runtime cannot be us
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-import httpx
 from sqlalchemy import select
 
 from controlplane.audit.models import AuditEntry
-from controlplane.tenants.models import TenantState
-from tests.controlplane.conftest import World, build_world, make_settings
-from tests.controlplane.notifications.conftest import Notifying
+from tests.controlplane.conftest import build_world, make_settings
+from tests.controlplane.notifications.conftest import Notifying, activate_in_controlplane_only, dead_letter, get
 from tests.fixtures.processes import free_port
 from tests.fixtures.services import PostgresServer
-from tests.tenant_runtime.notificaties.conftest import deliver, publish_zaak, subscribe, zaak_url
+from tests.tenant_runtime.notificaties.conftest import deliver
 from tests.tenant_runtime.notificaties.subscriber import Subscriber
 
 PROBLEM = "application/problem+json"
 UNKNOWN = "7b1c0c9e-1d35-4a43-9a56-2f0f9c1f3e11"
-
-
-def _get(n: Notifying, path: str, who: str = "operator", **params: Any) -> httpx.Response:
-    world = n.world
-    return world.client.get(n.api(world.tenant_a, path), params=params, headers=world.headers(who))
-
-
-def _dead_letter(n: Notifying, subscriber: Subscriber) -> dict[str, Any]:
-    """Subscribe, take the subscriber down, publish a zaak notification and deliver until it is dead."""
-    subscribe(n.alpha, subscriber.url)
-    subscriber.status = 503
-    publish_zaak(n.alpha, zaak_url(n.alpha, 1))
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        deliver(n.alpha, budget=5)
-        dead = _get(n, "/deliveries", status="dead").json()
-        if dead["count"]:
-            return dead  # type: ignore[no-any-return]
-        time.sleep(0.3)  # the circuit rests 0.5 s after the failures
-    raise AssertionError("the notification never became a dead letter")
 
 
 def _zaak_notifications(subscriber: Subscriber, status: int) -> list[dict[str, Any]]:
@@ -50,21 +27,21 @@ def _zaak_notifications(subscriber: Subscriber, status: int) -> list[dict[str, A
 
 def test_dead_letter_shown_and_resent_once(notifying: Notifying, subscriber: Subscriber) -> None:
     n, world = notifying, notifying.world
-    dead = _dead_letter(n, subscriber)
+    dead = dead_letter(n, subscriber)
     assert dead["count"] == 1 and dead["page"] == 1 and dead["next"] is None
     letter = dead["results"][0]
     assert letter["state"] == "dead" and letter["status"] == "dead"
     assert letter["attempts"] == 2 and letter["last_status_code"] == 503
     assert letter["notificatie"]["kanaal"] == "zaken" and letter["notificatie"]["actie"] == "create"
 
-    subscriptions = _get(n, "/subscriptions").json()
+    subscriptions = get(n, "/subscriptions").json()
     assert subscriptions["count"] == 1
     assert subscriptions["results"][0]["dead"] == 1
     assert subscriptions["results"][0]["uuid"] == letter["abonnement"]
-    assert _get(n, "/deliveries", status="delivered").json()["count"] == 0
-    by_abonnement = _get(n, "/deliveries", abonnement=letter["abonnement"]).json()
+    assert get(n, "/deliveries", status="delivered").json()["count"] == 0
+    by_abonnement = get(n, "/deliveries", abonnement=letter["abonnement"]).json()
     assert [d["uuid"] for d in by_abonnement["results"]] == [letter["uuid"]]
-    detail = _get(n, f"/deliveries/{letter['uuid']}").json()
+    detail = get(n, f"/deliveries/{letter['uuid']}").json()
     assert [a["status_code"] for a in detail["log"]] == [503, 503]
     assert not any(a["success"] for a in detail["log"])
 
@@ -84,10 +61,10 @@ def test_dead_letter_shown_and_resent_once(notifying: Notifying, subscriber: Sub
     assert pending.status_code == 409 and pending.headers["content-type"] == PROBLEM
 
     deliver(n.alpha)
-    delivered = _get(n, f"/deliveries/{letter['uuid']}").json()
+    delivered = get(n, f"/deliveries/{letter['uuid']}").json()
     assert delivered["state"] == "delivered" and delivered["resends"] == 1
     assert len(_zaak_notifications(subscriber, 204)) == 1  # delivered exactly once
-    assert _get(n, "/deliveries", status="dead").json()["count"] == 0
+    assert get(n, "/deliveries", status="dead").json()["count"] == 0
 
     with world.cp.sessions() as session:
         entries = list(session.scalars(select(AuditEntry).where(AuditEntry.action == "notification.resent")))
@@ -103,11 +80,11 @@ def test_dead_letter_shown_and_resent_once(notifying: Notifying, subscriber: Sub
 def test_roles_and_tenants(notifying: Notifying) -> None:
     n, world = notifying, notifying.world
     for who in ("operator", "admin_a"):
-        assert _get(n, "/deliveries", who).status_code == 200, who
-        assert _get(n, "/subscriptions", who).status_code == 200, who
-    finance = _get(n, "/deliveries", "finance")
+        assert get(n, "/deliveries", who).status_code == 200, who
+        assert get(n, "/subscriptions", who).status_code == 200, who
+    finance = get(n, "/deliveries", "finance")
     assert finance.status_code == 403 and finance.headers["content-type"] == PROBLEM
-    other = _get(n, "/deliveries", "admin_b")  # tenant A is none of B's business
+    other = get(n, "/deliveries", "admin_b")  # tenant A is none of B's business
     assert other.status_code == 404 and other.headers["content-type"] == PROBLEM
     resend = world.client.post(n.api(world.tenant_a, f"/deliveries/{UNKNOWN}/resend"), headers=world.headers("admin_b"))
     assert resend.status_code == 404
@@ -117,14 +94,14 @@ def test_roles_and_tenants(notifying: Notifying) -> None:
 def test_every_input_is_validated(notifying: Notifying) -> None:
     n, world = notifying, notifying.world
     for params, name in (({"status": "lost"}, "status"), ({"page": "0"}, "page"), ({"abonnement": "x"}, "abonnement")):
-        response = _get(n, "/deliveries", **params)
+        response = get(n, "/deliveries", **params)
         assert response.status_code == 400, response.text
         assert response.headers["content-type"] == PROBLEM
         assert name in {p["name"] for p in response.json()["invalidParams"]}
-    unknown = _get(n, "/deliveries", abonnement=UNKNOWN)
+    unknown = get(n, "/deliveries", abonnement=UNKNOWN)
     assert unknown.status_code == 400 and unknown.json()["invalidParams"][0]["code"] == "does_not_exist"
-    assert _get(n, "/deliveries/not-a-uuid").status_code in (400, 404)
-    missing = _get(n, f"/deliveries/{UNKNOWN}")
+    assert get(n, "/deliveries/not-a-uuid").status_code in (400, 404)
+    missing = get(n, f"/deliveries/{UNKNOWN}")
     assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
     resend = world.client.post(
         n.api(world.tenant_a, f"/deliveries/{UNKNOWN}/resend"),
@@ -138,7 +115,7 @@ def test_every_input_is_validated(notifying: Notifying) -> None:
 def test_a_refused_platform_token_is_a_502(notifying: Notifying) -> None:
     n, world = notifying, notifying.world
     world.cp.settings.runtime_admin_token = "not-the-runtimes-token"
-    response = _get(n, "/deliveries")
+    response = get(n, "/deliveries")
     assert response.status_code == 502 and response.headers["content-type"] == PROBLEM
     assert response.json()["code"] == "runtime_credential_refused"
 
@@ -147,7 +124,7 @@ def test_unreachable_runtime_is_a_503(tmp_path: Any, postgres_server: PostgresSe
     closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     settings = make_settings(tmp_path, postgres_server, runtime_pool_routes={"default": closed})
     for world in build_world(settings):
-        _activate_in_controlplane_only(world)
+        activate_in_controlplane_only(world)
         response = world.client.get(
             f"/api/v1/tenants/{world.tenant_a.id}/notifications/deliveries", headers=world.headers("admin_a")
         )
@@ -161,13 +138,3 @@ def test_unreachable_runtime_is_a_503(tmp_path: Any, postgres_server: PostgresSe
         assert resend.status_code == 503
         with world.cp.sessions() as session:  # nothing recorded for a resend that did not happen
             assert not session.scalars(select(AuditEntry).where(AuditEntry.action == "notification.resent")).all()
-
-
-def _activate_in_controlplane_only(world: World) -> None:
-    from controlplane.tenants.models import Tenant
-
-    with world.cp.sessions() as session:
-        row = session.get(Tenant, world.tenant_a.id)
-        assert row is not None
-        row.state = TenantState.ACTIVE
-        session.commit()
