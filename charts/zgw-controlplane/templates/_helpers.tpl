@@ -145,7 +145,8 @@ app.kubernetes.io/component: {{ .component }}
   (list "ZGW_CELERY_BROKER_URL" $keys.celeryBrokerUrl false)
   (list "ZGW_CELERY_RESULT_BACKEND" $keys.celeryResultBackend true)
   (list "ZGW_RUNTIME_REGISTRY_URL" $keys.runtimeRegistryUrl false)
-  (list "ZGW_TENANT_DATABASE_SERVER_URL" $keys.tenantDatabaseServerUrl true) }}
+  (list "ZGW_TENANT_DATABASE_SERVER_URL" $keys.tenantDatabaseServerUrl true)
+  (list "ZGW_RUNTIME_ADMIN_TOKEN" $keys.runtimeAdminToken true) }}
 {{- range $secrets }}
 - name: {{ index . 0 }}
   valueFrom:

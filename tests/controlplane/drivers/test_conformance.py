@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from controlplane.accounts.tokens import shared_runtime_admin_token
 from controlplane.credentials.service import PLATFORM_AUTORISATIES, new_secret
 from controlplane.drivers.interfaces import (
     ClientSpec,
@@ -48,13 +50,15 @@ def subject(
         driver = KubernetesDriver(settings)
         tier = "dedicated" if request.param.endswith("dedicated") else "shared"
         spec = TenantSpec("conform", "Gemeente Conform", tier=tier)
-    if spec.dedicated:  # its own runtime, pinned to it, on its own registry (as its pods run it)
+    if spec.dedicated:  # its own runtime, pinned to it, on its own registry, with its Secret (as its pods run it)
         assert isinstance(driver, KubernetesDriver)
         runtime = RuntimeSettings(environment="test", pinned_tenant=spec.slug, registry_url=driver.registries.url(spec),
-                                  data_dir=tmp_path / "rt", registry_cache_seconds=0)  # fmt: skip
-    else:  # the shared runtime on the shared registry
+                                  data_dir=tmp_path / "rt", registry_cache_seconds=0,
+                                  admin_token=driver.secret_data(spec)["ZGW_RUNTIME_ADMIN_TOKEN"])  # fmt: skip
+    else:  # the shared runtime on the shared registry, with the shared admin token (as deployed)
         runtime = RuntimeSettings(environment="test", registry_url=settings.runtime_registry_url,
-                                  data_dir=tmp_path / "rt", registry_cache_seconds=0)  # fmt: skip
+                                  data_dir=tmp_path / "rt", registry_cache_seconds=0,
+                                  admin_token=shared_runtime_admin_token(settings))  # fmt: skip
     with serve(create_runtime(runtime), port):
         yield driver, spec
     driver.remove_runtime(spec, lambda _: None)
@@ -111,3 +115,19 @@ def test_every_operation_is_idempotent_and_observed(subject: tuple[TenantDriver,
     after = driver.observe(spec)
     assert not after.database_exists and not after.registered
     assert driver.database_name(spec) not in driver.managed_databases()
+
+
+def test_runtime_admin_reaches_the_runtime_serving_the_tenant(subject: tuple[TenantDriver, TenantSpec]) -> None:
+    """Where the driver says the tenant's /beheer API is, with its token, the runtime answers for that tenant."""
+    driver, spec = subject
+    driver.create_database(spec)
+    driver.migrate(spec)
+    driver.register(spec, RuntimeStatus.ACTIVE)
+    driver.deploy_runtime(spec, RuntimeStatus.ACTIVE)
+    admin = driver.runtime_admin(spec)
+    assert admin.token not in repr(admin)  # never in logs or tracebacks
+    url = f"{admin.base_url}/beheer/notificaties/deliveries"
+    answer = httpx.get(url, headers={"Authorization": f"Bearer {admin.token}"}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["count"] == 0
+    assert httpx.get(url, headers={"Authorization": "Bearer guess"}, timeout=10).status_code == 401
