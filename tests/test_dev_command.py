@@ -52,11 +52,17 @@ def test_dev_command_serves_both_apps(tmp_path: Path) -> None:
                 data={"email": "operator@zgw-cloud.local", "password": "zgw-demo-2026", "csrf_token": csrf},
             )
             fleet = browser.get("/fleet")
+            # The control plane reads the shared runtime's delivery log with the admin token the command gave it.
+            utrecht = next(t for t in browser.get("/api/v1/tenants").json()["results"] if t["slug"] == "utrecht")
+            deliveries = browser.get(f"/api/v1/tenants/{utrecht['id']}/notifications/deliveries")
+            notifications_page = browser.get(f"/tenants/{utrecht['id']}/notifications")
         assert tenant.status_code == 404  # routed to the demo tenant (no such API path), not "unknown tenant"
         assert "tenant_not_found" not in tenant.text
         assert login.status_code == 303
         assert "Gemeente Utrecht" in fleet.text and "Gemeente Groningen" in fleet.text
         assert f"http://127.0.0.1:{port + 1}/t/utrecht" in fleet.text  # the URLs follow --port
+        assert deliveries.status_code == 200, deliveries.text
+        assert notifications_page.status_code == 200 and "Dead letters" in notifications_page.text
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=30)
