@@ -92,6 +92,13 @@ class Resolver:
     def is_local(self, url: str) -> bool:
         return self.urls.parse_local(url) is not None
 
+    def may_fetch(self, url: str) -> bool:
+        """Whether ``url`` lies below a configured external API root."""
+        return bool(self._roots) and url.startswith(self._roots)
+
+    def request_headers(self, url: str) -> dict[str, str]:
+        return external_headers(url, self._credentials)
+
     def resolve(
         self, url: str, component: str, resource: str, check: Callable[[dict[str, Any]], bool] | None = None
     ) -> Resolved:
@@ -113,11 +120,11 @@ class Resolver:
     def fetch(self, url: str) -> dict[str, Any]:
         if url in self._remote_cache:
             return self._remote_cache[url]
-        if not url.startswith(self._roots) or not self._roots:
+        if not self.may_fetch(url):
             raise ResolveError("bad-url", "De URL hoort niet bij deze omgeving of bij een geconfigureerde externe API.")
         http = self._http or httpx.Client(timeout=REMOTE_TIMEOUT, follow_redirects=False)
         try:
-            response = http.get(url, headers=external_headers(url, self._credentials))
+            response = http.get(url, headers=self.request_headers(url))
         except httpx.HTTPError as exc:
             raise ResolveError("bad-url", f"De URL kon niet opgehaald worden: {type(exc).__name__}.") from None
         finally:

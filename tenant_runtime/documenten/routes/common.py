@@ -68,7 +68,6 @@ def write_context(
         part_size=runtime.settings.document_part_size,
         toelichting=request.headers.get("x-audit-toelichting", "")[:1000],
         request_id=request.headers.get("x-nlx-logrecord-id", "")[:64],
-        external_api_roots=tuple(runtime.settings.external_api_roots),
     )
 
 

@@ -26,7 +26,6 @@ class WriteContext:
     part_size: int
     toelichting: str = ""
     request_id: str = ""
-    external_api_roots: tuple[str, ...] = ()
 
 
 def record(

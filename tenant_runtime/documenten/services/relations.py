@@ -207,14 +207,13 @@ def _source_lists_relation(ctx: WriteContext, object_type: str, object_url: str,
         return None
     root = object_url[: object_url.rindex(marker)]
     url = f"{root}/{relation_resource}"
-    roots = tuple(r if r.endswith("/") else r + "/" for r in ctx.external_api_roots)
-    if not roots or not url.startswith(roots):
+    if not ctx.resolver.may_fetch(url):
         return None
     try:
         response = httpx.get(
             url,
             params={filter_name: object_url, "informatieobject": informatieobject},
-            headers={"Accept": "application/json"},
+            headers=ctx.resolver.request_headers(url),
             timeout=REMOTE_TIMEOUT,
         )
     except httpx.HTTPError:
