@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -27,7 +26,7 @@ from controlplane.notifications.schemas import DeliveryState
 from controlplane.tenants import service as tenants
 from controlplane.tenants.models import Tenant, TenantState
 from tenant_runtime.core.problems import InvalidParam, Problem
-from tenant_runtime.notificaties.admin import PAGE_SIZE
+from tenant_runtime.notificaties.admin import PAGE_SIZE, DeliveryPage
 
 log = structlog.get_logger(__name__)
 
@@ -145,17 +144,6 @@ def subscriptions(cp: ControlPlane, tenant: Tenant) -> list[dict[str, Any]]:
     if not isinstance(result, list):
         raise _bad_gateway("Onverwacht antwoord van de runtime (abonnementen).", "runtime_bad_response")
     return result
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryPage:
-    count: int
-    page: int
-    results: list[dict[str, Any]]
-
-    @property
-    def has_next(self) -> bool:
-        return self.page * PAGE_SIZE < self.count
 
 
 def list_deliveries(

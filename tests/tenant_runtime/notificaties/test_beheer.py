@@ -62,6 +62,8 @@ def test_delivery_log_lists_filters_and_details(alpha: ZgwTenant, beta: ZgwTenan
     assert pending["count"] == 3
     assert {d["abonnement"] for d in pending["results"]} == {bad_uuid}
     assert all(d["lastStatusCode"] == 500 and d["lastError"].startswith("HTTP 500") for d in pending["results"])
+    failed = beheer(alpha, "GET", "/deliveries", params={"status": "failed"}).json()  # pending after a failure
+    assert [d["uuid"] for d in failed["results"]] == [d["uuid"] for d in pending["results"]]
     delivered = beheer(alpha, "GET", "/deliveries", params={"subscription": good_uuid}).json()
     assert [d["notificatie"]["hoofdObject"] for d in delivered["results"]] == [zaak_url(alpha, n) for n in (2, 1, 0)]
     detail = beheer(alpha, "GET", f"/deliveries/{delivered['results'][0]['uuid']}").json()
