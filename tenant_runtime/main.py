@@ -15,6 +15,7 @@ from tenant_runtime.container import Runtime, build_runtime
 from tenant_runtime.core.forwarded import ForwardedHeadersMiddleware
 from tenant_runtime.core.handlers import install_handlers
 from tenant_runtime.core.headers import ApiVersionMiddleware
+from tenant_runtime.core.nul import NulGuardMiddleware
 from tenant_runtime.core.pools import PoolRouting
 from tenant_runtime.core.tenancy import TenantMiddleware, TenantResolver
 from tenant_runtime.documenten.runner import start_sweeper
@@ -73,6 +74,7 @@ def create_app(settings: RuntimeSettings | None = None, runtime: Runtime | None 
     app.include_router(openapi_routes.router)
     for router in _api_routers():
         app.include_router(router)  # type: ignore[arg-type]
+    app.add_middleware(NulGuardMiddleware)  # innermost: NUL in a query or JSON body is a 400, not a 500
     if settings.metering_enabled:
         app.add_middleware(MeteringMiddleware, meter=runtime.meter)
     app.add_middleware(ApiVersionMiddleware)

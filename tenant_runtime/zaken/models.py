@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -225,12 +226,18 @@ class ZaakObject(TenantBase):
     zaakobjecttype: Mapped[ZaakObjectType | None] = relationship()
 
 
+def _unique_url(name: str, column: str) -> Index:
+    """One relation per zaak and external URL; local relations (empty URL) are unique by their foreign key."""
+    external = text(f"{column} <> ''")
+    return Index(name, "zaak_id", column, unique=True, sqlite_where=external, postgresql_where=external)
+
+
 class ZaakInformatieObject(TenantBase):
     __tablename__ = "zaken_zaakinformatieobject"
     __table_args__ = (
         _local_or_url("informatieobject"),
         UniqueConstraint("zaak_id", "informatieobject_id", name="uq_zaken_zaakinformatieobject_local"),
-        UniqueConstraint("zaak_id", "informatieobject_url", name="uq_zaken_zaakinformatieobject_url"),
+        _unique_url("uq_zaken_zaakinformatieobject_url", "informatieobject_url"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -317,7 +324,7 @@ class ZaakBesluit(TenantBase):
     __table_args__ = (
         _local_or_url("besluit"),
         UniqueConstraint("zaak_id", "besluit_id", name="uq_zaken_zaakbesluit_local"),
-        UniqueConstraint("zaak_id", "besluit_url", name="uq_zaken_zaakbesluit_url"),
+        _unique_url("uq_zaken_zaakbesluit_url", "besluit_url"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
