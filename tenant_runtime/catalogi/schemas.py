@@ -16,6 +16,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic.alias_generators import to_camel
 
 from tenant_runtime.core.handlers import invalid_params_from
+from tenant_runtime.core.nul import CODE as NUL_CODE
+from tenant_runtime.core.nul import REASON as NUL_REASON
+from tenant_runtime.core.nul import has_nul
 from tenant_runtime.core.problems import InvalidParam, validation_problem
 from tenant_runtime.core.vertrouwelijkheid import Vertrouwelijkheid
 
@@ -356,30 +359,16 @@ def parse(model: type[M], data: Any) -> M:
     """Validate a request body, turning pydantic errors into a ZGW 400 with ``invalidParams``."""
     if not isinstance(data, dict):
         raise validation_problem([InvalidParam("nonFieldErrors", "invalid", "Verwacht een JSON object.")])
-    if _has_nul(data):
-        raise validation_problem([InvalidParam("nonFieldErrors", "null_characters_not_allowed", NUL_REASON)])
+    if has_nul(data):
+        raise validation_problem([InvalidParam("nonFieldErrors", NUL_CODE, NUL_REASON)])
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise validation_problem(invalid_params_from(list(exc.errors()))) from None
 
 
-NUL_REASON = "Tekst mag geen NUL-tekens (\\x00) bevatten."
-
-
-def _has_nul(value: Any) -> bool:
-    """Whether a JSON value holds a NUL character anywhere (PostgreSQL text cannot store it)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
 def check_query(params: dict[str, str | None]) -> None:
     """Query parameters are compared with stored text: refuse NUL characters up front."""
     for name, value in params.items():
         if value is not None and "\x00" in value:
-            raise validation_problem([InvalidParam(name, "null_characters_not_allowed", NUL_REASON)])
+            raise validation_problem([InvalidParam(name, NUL_CODE, NUL_REASON)])
