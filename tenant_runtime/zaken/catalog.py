@@ -11,7 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from tenant_runtime.catalogi.models import Eigenschap, ResultaatType, RolType, StatusType, ZaakObjectType, ZaakType
+from sqlalchemy import String, Uuid, literal, null, select, union_all
+from sqlalchemy.orm import object_session
+
+from tenant_runtime.catalogi.models import (
+    Eigenschap,
+    ResultaatType,
+    RolType,
+    StatusType,
+    ZaakObjectType,
+    ZaakType,
+    ZaakTypeInformatieObjectType,
+)
 from tenant_runtime.core.problems import InvalidParam, validation_problem
 from tenant_runtime.core.resolver import Resolved, ResolveError, Resolver
 from tenant_runtime.core.urls import TenantUrls
@@ -78,20 +89,55 @@ class EigenschapInfo:
 # --- local rows -----------------------------------------------------------------------------------------------
 
 
+# The zaaktype's parts a ZaaktypeInfo names, with the order the Catalogi API lists them in.
+_ZAAKTYPE_PARTS: tuple[tuple[str, Any, Any], ...] = (
+    ("statustypen", StatusType, StatusType.volgnummer),
+    ("resultaattypen", ResultaatType, ResultaatType.id),
+    ("roltypen", RolType, RolType.id),
+    ("eigenschappen", Eigenschap, Eigenschap.id),
+    ("zaakobjecttypen", ZaakObjectType, ZaakObjectType.id),
+)
+
+
 def zaaktype_info(urls: TenantUrls, zaaktype: ZaakType) -> ZaaktypeInfo:
+    """What zaken need of a local zaaktype, its parts read in one round trip (every create of a zaak asks)."""
+    session = object_session(zaaktype)
+    assert session is not None, "a local zaaktype comes from the request's session"
+    no_uuid, no_text = null().cast(Uuid()), null().cast(String())
+    parts = [
+        select(literal(kind).label("kind"), model.uuid.label("uuid"), no_text.label("text"), order.label("rank")).where(
+            model.zaaktype_id == zaaktype.id
+        )
+        for kind, model, order in _ZAAKTYPE_PARTS
+    ]
+    ziot = ZaakTypeInformatieObjectType
+    parts.append(
+        select(
+            literal("informatieobjecttypen"), no_uuid, ziot.informatieobjecttype_omschrijving, ziot.volgnummer
+        ).where(ziot.zaaktype_id == zaaktype.id)
+    )
+    named: dict[str, list[tuple[int, str]]] = {kind: [] for kind, _, _ in _ZAAKTYPE_PARTS}
+    omschrijvingen: list[tuple[int, str]] = []
+    for kind, uuid, text, rank in session.execute(union_all(*parts)):
+        if kind == "informatieobjecttypen":
+            omschrijvingen.append((rank, text))
+        else:
+            named[kind].append((rank, urls.resource("catalogi", kind, uuid)))
+
+    def ordered(entries: list[tuple[int, str]]) -> tuple[str, ...]:
+        return tuple(value for _, value in sorted(entries, key=lambda entry: entry[0]))
+
     return ZaaktypeInfo(
         url=catalogi_url(urls, "zaaktypen", zaaktype),
         vertrouwelijkheidaanduiding=zaaktype.vertrouwelijkheidaanduiding,
         concept=zaaktype.concept,
         producten_of_diensten=tuple(zaaktype.producten_of_diensten or ()),
-        statustypen=tuple(catalogi_url(urls, "statustypen", s) for s in zaaktype.statustypen),
-        resultaattypen=tuple(catalogi_url(urls, "resultaattypen", r) for r in zaaktype.resultaattypen),
-        roltypen=tuple(catalogi_url(urls, "roltypen", r) for r in zaaktype.roltypen),
-        eigenschappen=tuple(catalogi_url(urls, "eigenschappen", e) for e in zaaktype.eigenschappen),
-        zaakobjecttypen=tuple(catalogi_url(urls, "zaakobjecttypen", z) for z in zaaktype.zaakobjecttypen),
-        informatieobjecttype_omschrijvingen=tuple(
-            z.informatieobjecttype_omschrijving for z in zaaktype.zaaktype_informatieobjecttypen
-        ),
+        statustypen=ordered(named["statustypen"]),
+        resultaattypen=ordered(named["resultaattypen"]),
+        roltypen=ordered(named["roltypen"]),
+        eigenschappen=ordered(named["eigenschappen"]),
+        zaakobjecttypen=ordered(named["zaakobjecttypen"]),
+        informatieobjecttype_omschrijvingen=ordered(omschrijvingen),
     )
 
 
