@@ -40,7 +40,12 @@ def banner(host: str, port: int, demo: bool) -> str:
 async def _serve(settings: Settings, runtime_settings: RuntimeSettings, host: str, port: int) -> None:
     servers = [
         uvicorn.Server(uvicorn.Config(create_controlplane(settings), host=host, port=port, log_config=None)),
-        uvicorn.Server(uvicorn.Config(create_runtime(runtime_settings), host=host, port=port + 1, log_config=None)),
+        # X-Forwarded-* are the runtime's to check against the peer (ZGW_RUNTIME_FORWARDED_ALLOW_IPS).
+        uvicorn.Server(
+            uvicorn.Config(
+                create_runtime(runtime_settings), host=host, port=port + 1, log_config=None, proxy_headers=False
+            )
+        ),
     ]
     await asyncio.gather(*(server.serve() for server in servers))
 
