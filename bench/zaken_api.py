@@ -1,8 +1,9 @@
 """Zaken API throughput and latency on PostgreSQL, the anchor being Open Zaak's published figures.
 
 Starts its own PostgreSQL (``tests/fixtures/services.py``), one tenant with 100 published zaaktypen, bulk-loads
-``--zaken`` zaken (default 1,000,000) with PostgreSQL ``COPY`` and serves the runtime with uvicorn in separate
-processes (``--server-workers``). A load driver (``bench/load.py``, asyncio + httpx, loopback only, bounded in
+``--zaken`` zaken (default 1,000,000) with PostgreSQL ``COPY`` and serves the runtime as ``--server-workers``
+single-process replicas on one port (``bench/replica.py``: the kernel spreads connections like a Service).
+A load driver (``bench/load.py``, asyncio + httpx, loopback only, bounded in
 time) then measures:
 
 * ``POST /zaken`` with 16 users;
@@ -159,6 +160,13 @@ def bulk_load_zaken(database_url: str, zaaktype_ids: list[int], count: int) -> f
     return time.monotonic() - started
 
 
+def _listeners(port: int) -> int:
+    """Sockets listening on 127.0.0.1:``port`` (from /proc/net/tcp: state 0A is LISTEN)."""
+    local = f"0100007F:{port:04X}"
+    with open("/proc/net/tcp") as table:
+        return sum(1 for line in table.readlines()[1:] if line.split()[1] == local and line.split()[3] == "0A")
+
+
 class ZakenBench:
     def __init__(self, workdir: Path, server_workers: int) -> None:
         self.workdir = workdir
@@ -187,24 +195,14 @@ class ZakenBench:
             "ZGW_RUNTIME_DB_POOL_SIZE": "16",
             "ZGW_RUNTIME_DB_MAX_OVERFLOW": "8",
         }
-        argv = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "tenant_runtime.main:app_from_env",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(server_workers),
-            "--no-access-log",
-            "--log-level",
-            "warning",
+        # One process per replica on a shared port (bench/replica.py), as the chart runs one per pod.
+        self.servers = [
+            ManagedProcess(f"runtime-{number}", [sys.executable, "-m", "bench.replica", str(port)], workdir, env=env)
+            for number in range(server_workers)
         ]
-        self.server = ManagedProcess("runtime", argv, workdir, env=env)
-        self.server.wait_ready(lambda: httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200, timeout=60)
+        for server in self.servers:  # every replica listening before any load connects
+            server.wait_ready(lambda: _listeners(port) == server_workers, timeout=60)
+        self.servers[0].wait_ready(lambda: httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200)
 
     @property
     def api(self) -> str:
@@ -282,7 +280,8 @@ class ZakenBench:
         }
 
     def close(self) -> None:
-        self.server.stop()
+        for server in self.servers:
+            server.stop()
         self.runtime.close()
         self.postgres.stop()
 
@@ -291,7 +290,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench zaken-api", description=__doc__)
     parser.add_argument("--zaken", type=int, default=1_000_000, help="zaken bulk-loaded before the GET runs")
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of each load run")
-    parser.add_argument("--server-workers", type=int, default=2, help="uvicorn worker processes of the runtime")
+    parser.add_argument(
+        "--server-workers", type=int, default=2, help="runtime processes (replicas sharing the port, bench/replica.py)"
+    )
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="zgw-test-services-bench-"))
@@ -343,7 +344,7 @@ def main(argv: list[str]) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"\nZaken API — {cpus} CPUs, PostgreSQL, runtime with {args.server_workers} uvicorn worker(s)")
+    print(f"\nZaken API — {cpus} CPUs, PostgreSQL, {args.server_workers} runtime process(es) on one port")
     print_table(rows)
     for note in notes:
         print(f"- {note}")

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import Field
-from sqlalchemy import DateTime, literal, null, select, union_all
+from sqlalchemy import ARRAY, DateTime, Integer, any_, bindparam, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from tenant_runtime.catalogi.models import ZaakType
@@ -161,7 +161,15 @@ def load_relations(session: Session, zaken: list[Zaak]) -> ZaakRelations:
             ("resultaat", Resultaat.zaak_id, Resultaat.uuid, no_moment, Resultaat.id),
         )
     ]
-    rows = session.execute(union_all(*(part.where(part.selected_columns.zaak_id.in_(ids)) for part in parts))).all()
+    if session.get_bind().dialect.name == "postgresql":
+        # One array parameter: the statement text stays the same for every page, so neither SQLAlchemy nor
+        # psycopg re-renders seven 100-item IN lists per request.
+        page_ids = bindparam("page_ids", ids, type_=ARRAY(Integer))
+        rows = session.execute(
+            union_all(*(part.where(part.selected_columns.zaak_id == any_(page_ids)) for part in parts))
+        ).all()
+    else:
+        rows = session.execute(union_all(*(part.where(part.selected_columns.zaak_id.in_(ids)) for part in parts))).all()
     lists: dict[str, dict[int, list[UUID]]] = {
         "deelzaken": rel.deelzaken,
         "eigenschappen": rel.eigenschappen,
