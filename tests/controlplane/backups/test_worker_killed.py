@@ -36,8 +36,7 @@ BIG = 24 * 1024 * 1024  # per document: enough for the worker to be caught in th
 def _env(settings: Settings, bucket: S3Bucket) -> dict[str, str]:
     """Every control-plane setting of the test as the worker's environment, plus the runtime's storage (and a
     registry cache the worker must wait out after entering maintenance: long enough to be caught there)."""
-    env = {"ZGW_LOG_LEVEL": "INFO", "PYTHONPATH": str(REPOSITORY), **storage_env(bucket),
-           "ZGW_RUNTIME_REGISTRY_CACHE_SECONDS": "3"}  # fmt: skip
+    env: dict[str, str] = {}
     for name, value in settings.model_dump().items():
         if isinstance(value, list | dict):
             env[f"ZGW_{name.upper()}"] = json.dumps(value)
@@ -45,6 +44,9 @@ def _env(settings: Settings, bucket: S3Bucket) -> dict[str, str]:
             env[f"ZGW_{name.upper()}"] = "true" if value else "false"
         elif value is not None:
             env[f"ZGW_{name.upper()}"] = str(value)
+    # After the settings: the control plane's runtime_registry_cache_seconds is the same variable.
+    env.update({"ZGW_LOG_LEVEL": "INFO", "PYTHONPATH": str(REPOSITORY), **storage_env(bucket),
+                "ZGW_RUNTIME_REGISTRY_CACHE_SECONDS": "3"})  # fmt: skip
     return env
 
 
