@@ -240,7 +240,9 @@ def main(argv: list[str]) -> int:
         warm = bench.onboard()  # warm-up: imports and first connections in the worker and runtime processes
         bench.call_each([warm.slug])
         before = bench.runtime_rss_kb()
+        sequential_started = time.monotonic()
         sequential = [bench.onboard() for _ in range(args.tenants)]
+        sequential_wall = time.monotonic() - sequential_started
         started = time.monotonic()
         with ThreadPoolExecutor(args.parallel) as pool:
             parallel = list(pool.map(lambda _: bench.onboard(), range(args.parallel)))
@@ -260,6 +262,7 @@ def main(argv: list[str]) -> int:
     print(_summary("sequential: onboard → first ZGW call", [r.to_first_call for r in sequential]))
     print(_summary(f"parallel {args.parallel}: onboard → active", [r.to_active for r in parallel]))
     print(_summary(f"parallel {args.parallel}: onboard → first ZGW call", [r.to_first_call for r in parallel]))
+    print(f"sequential: wall time for all {args.tenants} {sequential_wall:.1f}s")
     print(f"parallel {args.parallel}: wall time for all {parallel_wall:.2f}s")
     print("mean seconds per provisioning step (sequential / parallel):")
     for step, seconds in steps_sequential.items():
