@@ -312,7 +312,7 @@ SMOKE_LISTS = {
 def drill_smoke(ctx: StepContext) -> None:
     """Real ZGW calls to the scratch tenant: every list's count against the manifest, and a document download."""
     drill, _, scratch = _drill(ctx)
-    base = ctx.cp.driver.api_base_url(scratch).rstrip("/")
+    base = ctx.cp.driver.runtime_admin(scratch).base_url.rstrip("/")  # where the control plane reaches it
     token = make_jwt(DRILL_CLIENT_ID, _drill_secret(ctx, drill))
     headers = {"Authorization": f"Bearer {token}", "Accept-Crs": "EPSG:4326"}
     checks: list[dict[str, Any]] = [c for c in drill.checks if c.get("check") == "checksums"]

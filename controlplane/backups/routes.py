@@ -42,7 +42,7 @@ from controlplane.jobs.models import Job
 from controlplane.jobs.schemas import JobOut
 from controlplane.tenants import service as tenants
 from controlplane.tenants.models import Plan, Tenant
-from controlplane.tenants.routes import retry_on_conflict
+from controlplane.tenants.routes import mark_started, retry_on_conflict
 from tenant_runtime.core.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["backups"])
@@ -64,9 +64,7 @@ def _started(session: Session, response: Response, start: Callable[[], tuple[T, 
         return found
 
     record, job, replayed = retry_on_conflict(session, attempt)
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+    mark_started(response, f"/api/v1/jobs/{job.id}", replayed)
     return record, job
 
 

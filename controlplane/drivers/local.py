@@ -165,7 +165,8 @@ class LocalDriver:
         return False
 
     def verify(self, tenant: TenantSpec, client_id: str, secret: str) -> None:
-        verify_call(tenant, self.api_base_url(tenant), client_id, secret)
+        # At the pool's own address: the public URL is for browsers and may not resolve here (docker-compose).
+        verify_call(tenant, f"{self.pool_url(tenant)}/t/{tenant.slug}", client_id, secret)
 
     def unregister(self, tenant: TenantSpec) -> bool:
         return self.shared_registry.unregister(tenant)

@@ -28,7 +28,7 @@ from controlplane.releases.schemas import (
     UpgradeList,
 )
 from controlplane.tenants import service as tenants
-from controlplane.tenants.routes import retry_on_conflict
+from controlplane.tenants.routes import mark_started, retry_on_conflict
 
 router = APIRouter(prefix="/api/v1/releases", tags=["releases"])
 campaigns_router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"])
@@ -112,9 +112,7 @@ def start_campaign(
         return found
 
     campaign, replayed = retry_on_conflict(session, attempt)
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/api/v1/campaigns/{campaign.id}"
+    mark_started(response, f"/api/v1/campaigns/{campaign.id}", replayed)
     return campaigns.campaign_out(session, campaign, with_tenants=True)
 
 

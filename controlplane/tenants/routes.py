@@ -23,6 +23,13 @@ router = APIRouter(prefix="/api/v1/tenants", tags=["tenants"])
 T = TypeVar("T")
 
 
+def mark_started(response: Response, location: str, replayed: bool) -> None:
+    """The headers of a POST that started (or, with a reused Idempotency-Key, had started) work."""
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = location
+
+
 def retry_on_conflict(session: Session, attempt: Callable[[], T]) -> T:
     """Run ``attempt``; after a unique-constraint race, roll back and run it once more (it then sees the winner)."""
     try:
@@ -68,9 +75,7 @@ def onboard(
 
     # A concurrent request with the same slug, code or Idempotency-Key won the race: answer as it would now.
     tenant, job, replayed = retry_on_conflict(session, attempt)
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/api/v1/tenants/{tenant.id}"
+    mark_started(response, f"/api/v1/tenants/{tenant.id}", replayed)
     return TenantWithJob(tenant=service.to_out(tenant), job=JobOut.of(job) if job else None)
 
 
@@ -110,9 +115,7 @@ def _action(kind: JobKind, summary: str):  # type: ignore[no-untyped-def]
             return found
 
         job, replayed = retry_on_conflict(session, attempt)
-        if replayed:
-            response.headers["Idempotent-Replayed"] = "true"
-        response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+        mark_started(response, f"/api/v1/jobs/{job.id}", replayed)
         return JobOut.of(job)
 
     router.add_api_route(
@@ -157,7 +160,5 @@ def retry(
         return found
 
     job, replayed = retry_on_conflict(session, attempt)
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+    mark_started(response, f"/api/v1/jobs/{job.id}", replayed)
     return JobOut.of(job)

@@ -110,6 +110,15 @@ def default_provider(session: Session) -> HostingProvider:
     return provider
 
 
+def _onboarded(session: Session, key: str | None, request_fingerprint: str) -> tuple[Tenant, Job, bool] | None:
+    """The tenant and job an earlier onboarding with this Idempotency-Key created (a replay), or None."""
+    if (earlier := jobs.replay(session, key, request_fingerprint)) is None:
+        return None
+    tenant = session.get(Tenant, earlier.tenant_id)
+    assert tenant is not None
+    return tenant, earlier, True
+
+
 def onboard(
     cp: ControlPlane,
     session: Session,
@@ -122,10 +131,8 @@ def onboard(
     """Create a municipality and (unless ``provision`` is false) its provisioning job.
     Returns (tenant, job, replayed): a replay of the same Idempotency-Key returns the first result."""
     key = jobs.scoped_key(actor, idempotency_key)
-    if (earlier := jobs.replay(session, key, request_fingerprint)) is not None:
-        tenant = session.get(Tenant, earlier.tenant_id)
-        assert tenant is not None
-        return tenant, earlier, True
+    if (earlier := _onboarded(session, key, request_fingerprint)) is not None:
+        return earlier
     slug = data.slug or slug_from_name(data.name)
     problems: list[InvalidParam] = []
     try:
@@ -142,6 +149,9 @@ def onboard(
         )
     plan = _plan(session, data.plan)
     if problems:
+        # A concurrent request with the same key may have committed since the first look: its tenant is ours.
+        if (earlier := _onboarded(session, key, request_fingerprint)) is not None:
+            return earlier
         raise validation_problem(problems)
     window = data.maintenance_window
     tenant = Tenant(
