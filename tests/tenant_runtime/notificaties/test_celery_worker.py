@@ -111,14 +111,19 @@ def test_celery_workers_deliver_and_a_killed_worker_loses_nothing(
             first.stop()
         unfinished = [r for r in delivery_rows(alpha) if r.status != DeliveryStatus.DELIVERED.value]
         assert unfinished, "the worker was killed before it could finish"
-        assert len(delivery_rows(alpha)) == 21
+        # The kill may come before the worker fanned every outbox message out into deliveries: those stay in the
+        # outbox (none lost, none doubled) for the next worker.
+        assert len(delivery_rows(alpha)) <= 21
 
         # 3. A new worker picks up what the dead one held once its leases run out: everything arrives.
         subscriber.delay = 0
         second = _worker("worker-2", tmp_path, worker_env)
         try:
             _wait(
-                lambda: all(r.status == DeliveryStatus.DELIVERED.value for r in delivery_rows(alpha)),
+                lambda: (
+                    len(rows := delivery_rows(alpha)) == 21
+                    and all(r.status == DeliveryStatus.DELIVERED.value for r in rows)
+                ),
                 settings.delivery_timeout * 2 + 5 + 60,
                 "all deliveries",
             )
