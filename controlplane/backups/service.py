@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from sqlalchemy import Select, and_, case, func, or_, select
@@ -251,16 +251,24 @@ def backup_now(cp: ControlPlane, session: Session, tenant: Tenant, *, reason: st
         found = session.get(Job, backup.job_id)
         assert found is not None
         job = found
-        if job.status is JobStatus.FAILED:
-            _reopen(job)
-            backup.status, backup.error = BackupStatus.PENDING, ""
-    backup_id = backup.id
+    return _run_to_success(cp, session, job, backup, BackupStatus.PENDING, "backup")
+
+
+R = TypeVar("R", Backup, Export)
+
+
+def _run_to_success(cp: ControlPlane, session: Session, job: Job, row: R, pending: Any, what: str) -> R:
+    """Run ``job`` here (reopened when it failed before) and return ``row`` as it ended; BackupFailed otherwise."""
+    if job.status is JobStatus.FAILED:
+        _reopen(job)
+        row.status, row.error = pending, ""
+    row_id = row.id
     status = _run_inline(cp, session, job.id)
-    backup = session.get(Backup, backup_id, populate_existing=True)
-    assert backup is not None
+    fresh = session.get(type(row), row_id, populate_existing=True)
+    assert fresh is not None
     if status is not JobStatus.SUCCEEDED:
-        raise BackupFailed(f"backup {backup_id} failed: {backup.error}")
-    return backup
+        raise BackupFailed(f"{what} {row_id} failed: {fresh.error}")
+    return fresh
 
 
 class BackupFailed(Exception):
@@ -575,16 +583,7 @@ def final_export(cp: ControlPlane, session: Session, tenant: Tenant) -> Export |
             session, SYSTEM, "export.requested", target_type="export", target_id=export.id, tenant_id=tenant.id,
             after={"job": job.id, "final": True},
         )  # fmt: skip
-    elif job.status is JobStatus.FAILED:
-        _reopen(job)
-        export.status, export.error = ExportStatus.PENDING, ""
-    export_id = export.id
-    status = _run_inline(cp, session, job.id)
-    export = session.get(Export, export_id, populate_existing=True)
-    assert export is not None
-    if status is not JobStatus.SUCCEEDED:
-        raise BackupFailed(f"final export {export_id} failed: {export.error}")
-    return export
+    return _run_to_success(cp, session, job, export, ExportStatus.PENDING, "final export")
 
 
 def purge_copies(cp: ControlPlane, session: Session, tenant: Tenant) -> dict[str, int]:
